@@ -1,0 +1,8 @@
+//! Git's reftable reference storage for gitoxide applications.
+//!
+//! Layers, lowest first; a layer only uses the ones below it:
+//! - [`format`]: records, blocks, and single tables (reader and writer).
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod format;

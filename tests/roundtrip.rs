@@ -101,6 +101,24 @@ fn check(opts: WriteOptions, refs: &[RefRecord], logs: &[LogRecord]) -> WriteSta
         let expect = refs.iter().find(|x| x.name >= below);
         assert_eq!(first.as_ref(), expect, "seek {i}");
     }
+    // Seeks to keys that are not in the table: truncations and neighbours.
+    let mut rng = StdRng::seed_from_u64(refs.len() as u64);
+    for _ in 0..200.min(refs.len() * 4) {
+        let base = &refs[rng.gen_range(0..refs.len())].name;
+        let mut want = base[..rng.gen_range(0..=base.len())].to_vec();
+        match rng.gen_range(0..3) {
+            0 => want.push(rng.gen()),
+            1 => {
+                if let Some(last) = want.last_mut() {
+                    *last = last.wrapping_add(1);
+                }
+            }
+            _ => {}
+        }
+        let expect = refs.iter().find(|x| x.name >= want);
+        let got = t.seek_ref(&want).unwrap().next_ref().unwrap().map(|r| r.to_owned());
+        assert_eq!(got.as_ref(), expect, "seek {want:?}");
+    }
     assert!(t.find_ref(b"refs/zzz").unwrap().is_none());
     assert!(t.find_ref(b"").unwrap().is_none() || refs.is_empty());
     // Log seeks.

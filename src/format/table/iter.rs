@@ -39,6 +39,18 @@ impl<'t> SectionIter<'t> {
         it
     }
 
+    /// Like [`with_block`](Self::with_block), reusing `key_buf`'s allocation.
+    pub(crate) fn with_block_and_buf(table: &'t Table, block: Block<'t>, typ: u8, key_buf: Vec<u8>) -> Self {
+        let mut it = SectionIter::empty(table, typ);
+        it.cursor.key = key_buf;
+        it.set_block(block);
+        it
+    }
+
+    pub(crate) fn take_key_buf(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.cursor.key)
+    }
+
     pub(crate) fn at_block(table: &'t Table, offset: u64, typ: u8) -> Result<Self, Error> {
         let block = table.block_at(offset)?;
         if block.typ != typ {
@@ -156,6 +168,35 @@ impl<'t> SectionIter<'t> {
         ))
     }
 
+    /// Decodes the value of the record whose key was just decoded, moves
+    /// past it, and returns the record: one decode per record.
+    #[inline]
+    fn take_ref(&mut self) -> Result<RefRecordRef<'_>, Error> {
+        let SectionIter {
+            table,
+            block,
+            cursor,
+            vt,
+            value_start,
+            ..
+        } = self;
+        let offset = block.as_ref().map_or(0, |b| b.offset);
+        let recs = block.as_ref().map_or(&[][..], |b| b.records());
+        let mut pos = *value_start;
+        let (delta, value) =
+            decode_ref_value(recs, &mut pos, *vt, table.hash().size()).map_err(|k| table.corrupt(offset, k))?;
+        let update_index = table
+            .min_update_index()
+            .checked_add(delta)
+            .ok_or_else(|| table.corrupt(offset, Corruption::VarintOverflow))?;
+        cursor.pos = pos;
+        Ok(RefRecordRef {
+            name: &cursor.key,
+            update_index,
+            value,
+        })
+    }
+
     #[inline]
     fn current_log(&self) -> Result<(LogRecordRef<'_>, usize), Error> {
         let mut pos = self.value_start;
@@ -192,9 +233,7 @@ impl<'t> RefIter<'t> {
         if !self.it.advance()? {
             return Ok(None);
         }
-        let end = self.it.current_ref()?.1;
-        self.it.cursor.pos = end;
-        Ok(Some(self.it.current_ref()?.0))
+        self.it.take_ref().map(Some)
     }
 
     /// Like [`next_ref`](Self::next_ref), but the record is only decoded

@@ -238,7 +238,8 @@ impl Table {
                 return Err(self.corrupt(target, Corruption::BadIndexTarget(target)));
             }
             let block_typ = block.typ;
-            let mut it = SectionIter::with_block(self, block, block_typ);
+            let key_buf = idx.take_key_buf();
+            let mut it = SectionIter::with_block_and_buf(self, block, block_typ, key_buf);
             it.seek_in_block(want)?;
             if block_typ == typ {
                 return Ok(it);

@@ -453,9 +453,18 @@ impl<W: Write> Writer<W> {
         let ids = std::mem::take(&mut self.obj_ids);
         let offsets = std::mem::take(&mut self.obj_offsets);
         let id = |i: u32| &ids[i as usize * hs..(i as usize + 1) * hs];
-        let mut order: Vec<u32> = (0..offsets.len() as u32).collect();
-        // Stable: offsets of one id stay in increasing order.
-        order.sort_by(|&a, &b| id(a).cmp(id(b)));
+        // Sort by id, then by insertion order (so offsets of one id stay
+        // increasing). An inline big-endian 8-byte prefix decides almost
+        // every comparison without touching the ids.
+        let mut keyed: Vec<(u64, u32)> = (0..offsets.len() as u32)
+            .map(|i| {
+                let mut p = [0u8; 8];
+                p.copy_from_slice(&id(i)[..8]);
+                (u64::from_be_bytes(p), i)
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))).then(a.1.cmp(&b.1)));
+        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         let mut max_common = 1;
         for w in order.windows(2) {
             let (a, b) = (id(w[0]), id(w[1]));

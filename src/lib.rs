@@ -2,7 +2,9 @@
 //!
 //! Layers, lowest first; a layer only uses the ones below it:
 //! - [`format`]: records, blocks, and single tables (reader and writer).
+//! - [`merged`]: the merged view of several tables.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 pub mod format;
+pub mod merged;

@@ -18,6 +18,8 @@ pub(crate) struct SectionIter<'t> {
     vt: u8,
     value_start: usize,
     single_block: bool,
+    /// A key was decoded whose value has not been consumed yet.
+    pending: bool,
 }
 
 impl<'t> SectionIter<'t> {
@@ -30,6 +32,7 @@ impl<'t> SectionIter<'t> {
             vt: 0,
             value_start: 0,
             single_block: false,
+            pending: false,
         }
     }
 
@@ -119,6 +122,29 @@ impl<'t> SectionIter<'t> {
         }
     }
 
+    /// Moves to the next record, consuming the current one's value if it
+    /// was not decoded: after `true`, [`key`](Self::key) and the value of
+    /// the new current record are available.
+    #[inline]
+    pub(crate) fn step(&mut self) -> Result<bool, Error> {
+        if self.pending {
+            let mut pos = self.value_start;
+            let hs = self.table.hash().size();
+            crate::format::block::skip_value(self.typ, self.vt, self.records(), &mut pos, hs)
+                .map_err(|k| self.err(k))?;
+            self.cursor.pos = pos;
+        }
+        let ok = self.advance()?;
+        self.pending = ok;
+        Ok(ok)
+    }
+
+    /// Whether the current record is a deletion (value type 0 of a ref or log record).
+    #[inline]
+    pub(crate) fn is_deletion(&self) -> bool {
+        self.vt == 0
+    }
+
     pub(crate) fn key(&self) -> &[u8] {
         &self.cursor.key
     }
@@ -149,7 +175,7 @@ impl<'t> SectionIter<'t> {
 
     /// The ref record whose key was just decoded, and where its value ends.
     #[inline]
-    fn current_ref(&self) -> Result<(RefRecordRef<'_>, usize), Error> {
+    pub(crate) fn current_ref(&self) -> Result<(RefRecordRef<'_>, usize), Error> {
         let mut pos = self.value_start;
         let (delta, value) =
             decode_ref_value(self.records(), &mut pos, self.vt, self.table.hash().size()).map_err(|k| self.err(k))?;
@@ -178,6 +204,7 @@ impl<'t> SectionIter<'t> {
             cursor,
             vt,
             value_start,
+            pending,
             ..
         } = self;
         let offset = block.as_ref().map_or(0, |b| b.offset);
@@ -190,6 +217,7 @@ impl<'t> SectionIter<'t> {
             .checked_add(delta)
             .ok_or_else(|| table.corrupt(offset, Corruption::VarintOverflow))?;
         cursor.pos = pos;
+        *pending = false;
         Ok(RefRecordRef {
             name: &cursor.key,
             update_index,
@@ -198,7 +226,7 @@ impl<'t> SectionIter<'t> {
     }
 
     #[inline]
-    fn current_log(&self) -> Result<(LogRecordRef<'_>, usize), Error> {
+    pub(crate) fn current_log(&self) -> Result<(LogRecordRef<'_>, usize), Error> {
         let mut pos = self.value_start;
         let value =
             decode_log_value(self.records(), &mut pos, self.vt, self.table.hash().size()).map_err(|k| self.err(k))?;

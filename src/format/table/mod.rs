@@ -1,7 +1,7 @@
 //! One table: opening and verifying it, seeking and iterating its sections,
 //! and writing new ones.
 
-mod iter;
+pub(crate) mod iter;
 mod writer;
 
 pub use iter::{BlockInfo, Blocks, LogIter, RefIter, RefsFor};
@@ -9,7 +9,7 @@ pub use writer::{SectionStats, WriteOptions, WriteStats, Writer};
 
 use std::path::Path;
 
-use iter::SectionIter;
+pub(crate) use iter::SectionIter;
 
 use super::block::Block;
 use super::header::{footer_size, header_size};
@@ -217,7 +217,7 @@ impl Table {
     }
 
     /// Positions an iterator of section `typ` before the first key `>= want`.
-    fn seek(&self, typ: u8, want: &[u8]) -> Result<SectionIter<'_>, Error> {
+    pub(crate) fn seek(&self, typ: u8, want: &[u8]) -> Result<SectionIter<'_>, Error> {
         let Some(start) = self.section_start(typ) else {
             return Ok(SectionIter::empty(self, typ));
         };

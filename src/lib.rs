@@ -3,8 +3,10 @@
 //! Layers, lowest first; a layer only uses the ones below it:
 //! - [`format`]: records, blocks, and single tables (reader and writer).
 //! - [`merged`]: the merged view of several tables.
+//! - [`stack`]: `tables.list`, locking, atomic additions, compaction.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 pub mod format;
 pub mod merged;
+pub mod stack;

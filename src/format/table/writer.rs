@@ -80,6 +80,10 @@ pub struct WriteStats {
     pub object_id_len: u8,
     /// Bytes in the file.
     pub bytes: u64,
+    /// The table's smallest update index (from `set_limits`).
+    pub min_update_index: u64,
+    /// The table's largest update index.
+    pub max_update_index: u64,
 }
 
 impl WriteStats {
@@ -533,6 +537,8 @@ impl<W: Write> Writer<W> {
         self.out.write_all(&buf)?;
         self.out.flush()?;
         self.stats.bytes += buf.len() as u64;
+        self.stats.min_update_index = self.min;
+        self.stats.max_update_index = self.max;
         Ok((self.out, self.stats))
     }
 }

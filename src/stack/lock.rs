@@ -1,0 +1,136 @@
+//! Lock files (`<file>.lock`, created exclusively), with git's timeout and
+//! backoff, committed by an atomic rename.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::Error;
+
+/// A held lock on `path`: the file `path.lock`. Dropping it without
+/// [`commit`](LockFile::commit) removes the lock file.
+#[derive(Debug)]
+pub struct LockFile {
+    target: PathBuf,
+    lock: PathBuf,
+    file: Option<File>,
+    held: bool,
+}
+
+impl LockFile {
+    /// Creates `path.lock`, waiting as git does: `timeout_ms` 0 fails at
+    /// once, a negative value waits forever, otherwise retries with a
+    /// randomized quadratic backoff (1 ms steps, at most 1 s) until the
+    /// time is up. `mode` sets the permissions of the lock file.
+    pub fn acquire(path: &Path, timeout_ms: i64, mode: Option<u32>) -> Result<LockFile, Error> {
+        let mut lock = path.as_os_str().to_owned();
+        lock.push(".lock");
+        let lock = PathBuf::from(lock);
+        let mut remaining = timeout_ms;
+        let (mut n, mut multiplier) = (1i64, 1i64);
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&lock) {
+                Ok(file) => {
+                    let l = LockFile {
+                        target: path.to_owned(),
+                        lock: lock.clone(),
+                        file: Some(file),
+                        held: true,
+                    };
+                    if let Some(mode) = mode {
+                        set_mode(&lock, mode)?;
+                    }
+                    return Ok(l);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if timeout_ms == 0 || (timeout_ms > 0 && remaining <= 0) {
+                        return Err(Error::Lock { path: lock, timeout_ms });
+                    }
+                    // Between 0.75 and 1.25 times the backoff.
+                    let wait = (750 + rand::thread_rng().gen_range(0..500)) * multiplier / 1000;
+                    std::thread::sleep(Duration::from_millis(wait.max(1) as u64));
+                    remaining -= wait.max(1);
+                    multiplier += 2 * n + 1;
+                    if multiplier > 1000 {
+                        multiplier = 1000;
+                    } else {
+                        n += 1;
+                    }
+                }
+                Err(e) => return Err(Error::io(&lock)(e)),
+            }
+        }
+    }
+
+    /// The lock file's path.
+    pub fn path(&self) -> &Path {
+        &self.lock
+    }
+
+    /// Closes the lock file's descriptor, keeping the lock.
+    pub fn close(&mut self) {
+        self.file = None;
+    }
+
+    /// Writes `data` to the lock file, fsyncs it if asked, and renames it
+    /// over the target: the new content becomes visible atomically.
+    pub fn commit(mut self, data: &[u8], fsync: bool) -> Result<(), Error> {
+        let io = Error::io(&self.lock);
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| Error::io(&self.lock)(std::io::Error::other("lock file already closed")))?;
+        file.write_all(data).map_err(Error::io(&self.lock))?;
+        if fsync {
+            file.sync_all().map_err(Error::io(&self.lock))?;
+        }
+        self.file = None;
+        std::fs::rename(&self.lock, &self.target).map_err(io)?;
+        self.held = false;
+        Ok(())
+    }
+}
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        if self.held {
+            self.file = None;
+            let _ = std::fs::remove_file(&self.lock);
+        }
+    }
+}
+
+#[cfg(unix)]
+pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(Error::io(path))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn set_mode(_path: &Path, _mode: u32) -> Result<(), Error> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusive_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("tables.list");
+        let l = LockFile::acquire(&target, 0, None).unwrap();
+        assert!(matches!(LockFile::acquire(&target, 0, None), Err(Error::Lock { .. })));
+        let t = std::time::Instant::now();
+        assert!(matches!(LockFile::acquire(&target, 50, None), Err(Error::Lock { .. })));
+        assert!(t.elapsed() >= Duration::from_millis(40));
+        drop(l);
+        let l = LockFile::acquire(&target, 0, None).unwrap();
+        l.commit(b"x\n", true).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"x\n");
+        assert!(!dir.path().join("tables.list.lock").exists());
+    }
+}

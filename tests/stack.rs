@@ -1,0 +1,543 @@
+//! The stack against git as a peer: interleaved additions, compaction, error
+//! cases that must leave the disk unchanged, the auto-compaction bound, and
+//! crash safety under SIGKILL.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use reftable::format::{HashId, LogRecordRef, LogUpdateRef, LogValueRef, RefRecordRef, RefValueRef, WriteOptions};
+use reftable::stack::{Error, LogExpiry, Options, Stack};
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A git repository with `n` commits; returns (tempdir, worktree, commit ids).
+fn repo(hash: HashId, n: usize) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    git_out(
+        tmp.path(),
+        &[
+            "init",
+            "-q",
+            "--initial-branch=main",
+            "--ref-format=reftable",
+            &format!("--object-format={}", hash.name()),
+            "repo",
+        ],
+    );
+    let mut commits = Vec::new();
+    for i in 0..n {
+        git_out(&dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
+        commits.push(git_out(&dir, &["rev-parse", "HEAD"]).trim().to_string());
+    }
+    (tmp, dir, commits)
+}
+
+fn opts(hash: HashId) -> Options {
+    Options {
+        write: WriteOptions {
+            hash,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Adds `name -> oid` with a reflog entry in one addition.
+fn add_ref(stack: &mut Stack, name: &str, oid: &[u8], msg: &str) -> Result<(), Error> {
+    let next = stack.next_update_index();
+    let zero = vec![0u8; oid.len()];
+    stack.add(|w| {
+        w.set_limits(next, next)?;
+        w.add_ref(&RefRecordRef {
+            name: name.as_bytes(),
+            update_index: next,
+            value: RefValueRef::Val1(oid),
+        })?;
+        w.add_log(&LogRecordRef {
+            name: name.as_bytes(),
+            update_index: next,
+            value: LogValueRef::Update(LogUpdateRef {
+                old_id: &zero,
+                new_id: oid,
+                name: b"Rust Writer",
+                email: b"rust@example.com",
+                time: 1_700_000_000 + next,
+                tz_offset: 100,
+                message: msg.as_bytes(),
+            }),
+        })?;
+        Ok(())
+    })
+}
+
+fn for_each_ref(dir: &Path) -> String {
+    git_out(dir, &["for-each-ref", "--format=%(refname) %(objectname)"])
+}
+
+fn ours_listing(stack: &Stack) -> String {
+    let mut out = String::new();
+    for r in stack.merged().refs().unwrap() {
+        let r = r.unwrap();
+        if r.name.starts_with(b"refs/") {
+            let oid = match &r.value {
+                reftable::format::RefValue::Symref(t) => {
+                    hex(stack.merged().find_ref(t).unwrap().unwrap().value.object_id().unwrap())
+                }
+                v => hex(v.object_id().unwrap()),
+            };
+            out += &format!("{} {oid}\n", String::from_utf8_lossy(&r.name));
+        }
+    }
+    out
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn interleaved_with_git() {
+    for hash in [HashId::Sha1, HashId::Sha256] {
+        let (_tmp, dir, c) = repo(hash, 3);
+        let rt = dir.join(".git/reftable");
+        let mut stack = Stack::open(&rt, opts(hash)).unwrap();
+        add_ref(&mut stack, "refs/heads/ours-1", &unhex(&c[0]), "ours one").unwrap();
+        git_out(&dir, &["update-ref", "-m", "git two", "refs/heads/git-2", &c[1]]);
+        // Our view is outdated now: an addition fails, then succeeds after reload.
+        assert!(matches!(
+            add_ref(&mut stack, "refs/heads/x", &unhex(&c[0]), "x"),
+            Err(Error::Outdated { .. })
+        ));
+        stack.reload().unwrap();
+        add_ref(&mut stack, "refs/heads/ours-3", &unhex(&c[2]), "ours three").unwrap();
+        git_out(&dir, &["update-ref", "-d", "refs/heads/ours-1"]);
+        git_out(&dir, &["branch", "git-5", &c[0]]);
+        stack.reload().unwrap();
+        assert_lines_eq(&ours_listing(&stack), &for_each_ref(&dir), "before compaction");
+        stack.compact_all(None).unwrap();
+        assert_eq!(stack.tables().len(), 1);
+        assert_lines_eq(&for_each_ref(&dir), &ours_listing(&stack), "git after our compaction");
+        let reflog = git_out(&dir, &["reflog", "show", "--format=%gs", "refs/heads/ours-3"]);
+        assert_eq!(reflog, "ours three\n");
+        let reflog = git_out(&dir, &["reflog", "show", "--format=%gs", "refs/heads/git-2"]);
+        assert_eq!(reflog, "git two\n");
+        // The deleted ref's reflog is gone for git as well.
+        assert!(!git(&dir)
+            .args(["reflog", "exists", "refs/heads/ours-1"])
+            .status()
+            .unwrap()
+            .success());
+        git_out(&dir, &["refs", "verify"]);
+        git_out(&dir, &["fsck", "--no-progress"]);
+        // git keeps working on top.
+        git_out(&dir, &["update-ref", "refs/heads/after", &c[1]]);
+        git_out(&dir, &["pack-refs"]);
+        stack.reload().unwrap();
+        assert_lines_eq(&ours_listing(&stack), &for_each_ref(&dir), "after git pack-refs");
+        let leftovers: Vec<_> = std::fs::read_dir(&rt)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 2, "one table and tables.list: {leftovers:?}");
+    }
+}
+
+#[test]
+fn auto_compaction_keeps_the_stack_logarithmic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stack = Stack::open(dir.path(), Options::default()).unwrap();
+    let n = 1000u64;
+    let mut max_tables = 0;
+    for i in 0..n {
+        let mut oid = [0u8; 20];
+        oid[..8].copy_from_slice(&i.to_be_bytes());
+        add_ref(&mut stack, &format!("refs/heads/b{i:05}"), &oid, "m").unwrap();
+        max_tables = max_tables.max(stack.tables().len());
+    }
+    let log2 = (n as f64).log2();
+    assert!(
+        (max_tables as f64) <= log2 + 2.0,
+        "{max_tables} tables for {n} additions"
+    );
+    let final_size: u64 = stack.tables().iter().map(|t| t.size()).sum();
+    let stats = *stack.stats();
+    // Each byte is rewritten about once per doubling: O(N log N) overall.
+    assert!(
+        (stats.bytes as f64) <= 2.0 * final_size as f64 * log2,
+        "compaction read {} bytes; final size {final_size}",
+        stats.bytes
+    );
+    assert_eq!(stack.merged().refs().unwrap().count(), n as usize);
+    eprintln!("{n} additions: at most {max_tables} tables, {} now; compaction read {} bytes, wrote {} records in {} attempts; final {final_size} bytes",
+        stack.tables().len(), stats.bytes, stats.entries_written, stats.attempts);
+}
+
+#[test]
+fn held_lock_fails_after_timeout_and_changes_nothing() {
+    let (_tmp, dir, c) = repo(HashId::Sha1, 1);
+    let rt = dir.join(".git/reftable");
+    let o = Options {
+        lock_timeout_ms: 50,
+        disable_auto_compact: true,
+        ..Default::default()
+    };
+    let mut stack = Stack::open(&rt, o).unwrap();
+    add_ref(&mut stack, "refs/heads/y", &unhex(&c[0]), "y").unwrap();
+    assert!(stack.tables().len() >= 2);
+    std::fs::write(rt.join("tables.list.lock"), b"").unwrap();
+    let before = snapshot(&rt);
+    let t = std::time::Instant::now();
+    let err = add_ref(&mut stack, "refs/heads/x", &unhex(&c[0]), "x").unwrap_err();
+    assert!(t.elapsed() >= std::time::Duration::from_millis(40));
+    match &err {
+        Error::Lock { path, .. } => assert!(path.ends_with("tables.list.lock")),
+        e => panic!("{e}"),
+    }
+    assert!(err.to_string().contains("tables.list.lock"));
+    assert_eq!(snapshot(&rt), before);
+    assert!(matches!(stack.compact_all(None), Err(Error::Lock { .. })));
+    assert_eq!(snapshot(&rt), before);
+    std::fs::remove_file(rt.join("tables.list.lock")).unwrap();
+    add_ref(&mut stack, "refs/heads/x", &unhex(&c[0]), "x").unwrap();
+    assert!(for_each_ref(&dir).contains("refs/heads/x "));
+}
+
+#[test]
+fn missing_or_corrupt_tables_are_named_and_nothing_changes() {
+    let (_tmp, dir, c) = repo(HashId::Sha1, 1);
+    let rt = dir.join(".git/reftable");
+    git_out(&dir, &["branch", "b", &c[0]]);
+    let names = std::fs::read_to_string(rt.join("tables.list")).unwrap();
+    // A list naming a table that does not exist.
+    std::fs::write(
+        rt.join("tables.list"),
+        format!("{names}0x000000000009-0x000000000009-deadbeef.ref\n"),
+    )
+    .unwrap();
+    let before = snapshot(&rt);
+    match Stack::open(&rt, Options::default()) {
+        Err(Error::MissingTable { name, .. }) => assert_eq!(name, "0x000000000009-0x000000000009-deadbeef.ref"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(snapshot(&rt), before);
+    // A corrupt table.
+    std::fs::write(rt.join("tables.list"), &names).unwrap();
+    let first = names.lines().next().unwrap().to_string();
+    let mut bytes = std::fs::read(rt.join(&first)).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0xff;
+    std::fs::write(rt.join(&first), &bytes).unwrap();
+    let before = snapshot(&rt);
+    let err = Stack::open(&rt, Options::default()).unwrap_err();
+    assert!(err.to_string().contains(&first), "{err}");
+    assert_eq!(snapshot(&rt), before);
+    // Hostile names in tables.list.
+    for bad in ["../escape.ref", "sub/dir.ref", ".."] {
+        std::fs::write(rt.join("tables.list"), format!("{bad}\n")).unwrap();
+        assert!(
+            matches!(
+                Stack::open(&rt, Options::default()),
+                Err(Error::InvalidTableName { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn empty_addition_adds_no_table_and_update_index_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stack = Stack::open(dir.path(), Options::default()).unwrap();
+    stack.add(|w| Ok(w.set_limits(1, 1)?)).unwrap();
+    assert_eq!(stack.tables().len(), 0);
+    assert!(!dir.path().join("tables.list").exists());
+    add_ref(&mut stack, "refs/heads/a", &[1; 20], "a").unwrap();
+    let err = stack
+        .add(|w| {
+            w.set_limits(1, 1)?;
+            w.add_ref(&RefRecordRef {
+                name: b"refs/heads/b",
+                update_index: 1,
+                value: RefValueRef::Val1(&[2; 20]),
+            })?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::UpdateIndexTooLow { min: 1, next: 2 }), "{err}");
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files.len(), 2, "no temporary file left: {files:?}");
+}
+
+#[test]
+fn reflog_expiry_and_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Options {
+        disable_auto_compact: true,
+        ..Default::default()
+    };
+    let mut stack = Stack::open(dir.path(), o).unwrap();
+    for i in 0..5u8 {
+        add_ref(&mut stack, "refs/heads/main", &[i + 1; 20], &format!("m{i}")).unwrap();
+    }
+    assert_eq!(stack.tables().len(), 5);
+    stack
+        .compact_all(Some(LogExpiry {
+            time: 0,
+            min_update_index: 3,
+        }))
+        .unwrap();
+    let logs: Vec<u64> = stack
+        .merged()
+        .logs()
+        .unwrap()
+        .map(|l| l.unwrap().update_index)
+        .collect();
+    assert_eq!(logs, [5, 4, 3]);
+    stack
+        .compact_all(Some(LogExpiry {
+            time: 1_700_000_005,
+            min_update_index: 0,
+        }))
+        .unwrap();
+    let logs: Vec<u64> = stack
+        .merged()
+        .logs()
+        .unwrap()
+        .map(|l| l.unwrap().update_index)
+        .collect();
+    assert_eq!(logs, [5]);
+    // A stale table left by a crashed writer is removed by clean.
+    let stale = dir.path().join("0x000000000002-0x000000000002-00000000.ref");
+    std::fs::copy(dir.path().join(&stack.table_names()[0]), &stale).unwrap();
+    stack.clean().unwrap();
+    assert!(!stale.exists());
+    assert_eq!(stack.tables().len(), 1);
+}
+
+/// Run by `crash_safety_under_sigkill` in a child process: adds refs (and
+/// compacts) forever, printing each committed ref name.
+#[test]
+#[ignore = "child process of crash_safety_under_sigkill"]
+fn crash_child() {
+    use std::io::Write;
+    let Ok(dir) = std::env::var("REFTABLE_CRASH_DIR") else {
+        return;
+    };
+    let oid = unhex(&std::env::var("REFTABLE_CRASH_OID").unwrap());
+    let mut stack = Stack::open(
+        Path::new(&dir),
+        Options {
+            lock_timeout_ms: -1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let limit: u64 = std::env::var("REFTABLE_CHILD_COUNT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(u64::MAX);
+    let mut out = std::io::stdout();
+    for i in 0..limit {
+        let name = format!("refs/heads/crash-{}-{i}", std::process::id());
+        loop {
+            match add_ref(&mut stack, &name, &oid, "crash") {
+                Ok(()) => break,
+                Err(e) if e.is_contention() => stack.reload().unwrap(),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        writeln!(out, "committed {name}").unwrap();
+        out.flush().unwrap();
+        if i % 7 == 3 && limit == u64::MAX {
+            let _ = stack.compact_all(None);
+        }
+    }
+}
+
+#[test]
+fn crash_safety_under_sigkill() {
+    use rand::Rng;
+    use std::io::Read;
+    let (_tmp, dir, c) = repo(HashId::Sha1, 1);
+    let rt = dir.join(".git/reftable");
+    let mut committed = Vec::new();
+    let mut rng = rand::thread_rng();
+    for round in 0..12 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env("REFTABLE_CRASH_DIR", &rt)
+            .env("REFTABLE_CRASH_OID", &c[0])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(20..150)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let mut s = String::new();
+        child.stdout.take().unwrap().read_to_string(&mut s).unwrap();
+        committed.extend(
+            s.lines()
+                .filter_map(|l| l.split_once("committed ").map(|(_, n)| n))
+                .map(str::to_owned),
+        );
+        // A stale lock of the killed writer is reported, not broken: remove it as a user would.
+        let _ = std::fs::remove_file(rt.join("tables.list.lock"));
+        for e in std::fs::read_dir(&rt).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "lock") {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        // Both we and git read the stack, and every acknowledged ref is there.
+        let stack = Stack::open(&rt, Options::default()).unwrap();
+        let listing = for_each_ref(&dir);
+        for name in &committed {
+            assert!(
+                stack.merged().find_ref(name.as_bytes()).unwrap().is_some(),
+                "round {round}: {name} lost"
+            );
+            assert!(
+                listing.contains(&format!("{name} ")),
+                "round {round}: git misses {name}"
+            );
+        }
+        git_out(&dir, &["refs", "verify"]);
+    }
+    assert!(committed.len() > 5, "the child committed only {} refs", committed.len());
+    // The next writer is not blocked, and clean removes what the crashes left.
+    let mut stack = Stack::open(&rt, Options::default()).unwrap();
+    stack.clean().unwrap();
+    add_ref(&mut stack, "refs/heads/after-crashes", &unhex(&c[0]), "after").unwrap();
+    git_out(&dir, &["fsck", "--no-progress"]);
+}
+
+/// Our writers (child processes) and git's `update-ref` add distinct refs
+/// at the same time, retrying on lock contention. Every ref a writer was told
+/// is committed is there at the end, no lock is left, git verifies the stack.
+/// `REFTABLE_STRESS_REFS=2000 cargo test --release --test stack stress` for a long run.
+#[test]
+fn concurrent_writers_ours_and_git() {
+    let per_writer: usize = std::env::var("REFTABLE_STRESS_REFS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+    let (_tmp, dir, c) = repo(HashId::Sha1, 1);
+    let rt = dir.join(".git/reftable");
+    let ours: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
+                .env("REFTABLE_CRASH_DIR", &rt)
+                .env("REFTABLE_CRASH_OID", &c[0])
+                .env("REFTABLE_CHILD_COUNT", per_writer.to_string())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::inherit())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let gits: Vec<_> = (0..2)
+        .map(|g| {
+            let dir = dir.clone();
+            let oid = c[0].clone();
+            std::thread::spawn(move || {
+                let mut done = Vec::new();
+                for i in 0..per_writer {
+                    let name = format!("refs/heads/git-{g}-{i}");
+                    for attempt in 0.. {
+                        let out = git(&dir).args(["update-ref", &name, &oid]).output().unwrap();
+                        if out.status.success() {
+                            done.push(name);
+                            break;
+                        }
+                        let err = String::from_utf8_lossy(&out.stderr).to_string();
+                        assert!(
+                            attempt < 200 && (err.contains("lock") || err.contains("Lock")),
+                            "git failed: {err}"
+                        );
+                    }
+                }
+                done
+            })
+        })
+        .collect();
+    // A reader reloading all the while: never an error, never a lost ref.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (rt, stop) = (rt.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut stack = Stack::open(&rt, Options::default()).unwrap();
+            let (mut reloads, mut last) = (0, 0);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                stack.reload().unwrap();
+                let n = stack
+                    .merged()
+                    .refs()
+                    .unwrap()
+                    .collect::<Result<Vec<_>, _>>()
+                    .unwrap()
+                    .len();
+                assert!(n >= last, "refs went from {last} to {n}");
+                last = n;
+                reloads += 1;
+            }
+            reloads
+        })
+    };
+    let mut committed = Vec::new();
+    for child in ours {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let s = String::from_utf8(out.stdout).unwrap();
+        committed.extend(
+            s.lines()
+                .filter_map(|l| l.split_once("committed ").map(|(_, n)| n))
+                .map(str::to_owned),
+        );
+    }
+    for g in gits {
+        committed.extend(g.join().unwrap());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+    assert_eq!(committed.len(), 4 * per_writer);
+    let listing = for_each_ref(&dir);
+    let stack = Stack::open(&rt, Options::default()).unwrap();
+    for name in &committed {
+        assert!(listing.contains(&format!("{name} ")), "git misses {name}");
+        assert!(
+            stack.merged().find_ref(name.as_bytes()).unwrap().is_some(),
+            "we miss {name}"
+        );
+    }
+    let locks: Vec<_> = std::fs::read_dir(&rt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lock") || n.contains(".temp."))
+        .collect();
+    assert!(locks.is_empty(), "left behind: {locks:?}");
+    git_out(&dir, &["refs", "verify"]);
+    git_out(&dir, &["fsck", "--no-progress"]);
+}

@@ -541,3 +541,34 @@ fn concurrent_writers_ours_and_git() {
     git_out(&dir, &["refs", "verify"]);
     git_out(&dir, &["fsck", "--no-progress"]);
 }
+
+/// Best effort: with the oldest table locked by another compaction, auto
+/// compaction compacts the newer tables it could lock, and leaves the locked
+/// one (and its lock) alone.
+#[test]
+fn best_effort_compaction_skips_locked_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Options {
+        disable_auto_compact: true,
+        ..Default::default()
+    };
+    let mut stack = Stack::open(dir.path(), o).unwrap();
+    for i in 0..4u8 {
+        add_ref(&mut stack, &format!("refs/heads/b{i}"), &[i + 1; 20], "m").unwrap();
+    }
+    assert!(stack.compaction_required(true));
+    let oldest = stack.table_names()[0].clone();
+    let lock = dir.path().join(format!("{oldest}.lock"));
+    std::fs::write(&lock, b"").unwrap();
+    stack.auto_compact().unwrap();
+    assert_eq!(stack.tables().len(), 2, "{:?}", stack.table_names());
+    assert_eq!(stack.table_names()[0], oldest);
+    assert!(lock.exists());
+    // Without best effort (compact_all), the held lock is an error.
+    assert!(matches!(stack.compact_all(None), Err(Error::Lock { .. })));
+    assert_eq!(stack.stats().failures, 1);
+    std::fs::remove_file(&lock).unwrap();
+    stack.compact_all(None).unwrap();
+    assert_eq!(stack.tables().len(), 1);
+    assert_eq!(stack.merged().refs().unwrap().count(), 4);
+}

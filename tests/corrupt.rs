@@ -176,6 +176,20 @@ fn random_bytes_never_panic() {
 }
 
 #[test]
+fn hash_mismatch_is_typed() {
+    let (_, b) = fixture_tables().into_iter().find(|(_, b)| b[4] == 2).unwrap();
+    let t = Table::from_bytes("t.ref", b).unwrap();
+    t.expect_hash(reftable::format::HashId::Sha256).unwrap();
+    assert_eq!(
+        kind(t.expect_hash(reftable::format::HashId::Sha1).unwrap_err()),
+        Corruption::HashMismatch {
+            expected: "sha1",
+            found: "sha256"
+        }
+    );
+}
+
+#[test]
 fn fixture_tables_read_cleanly() {
     for (name, b) in fixture_tables() {
         let t = Table::from_bytes("t.ref", b).unwrap();

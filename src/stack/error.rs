@@ -49,16 +49,6 @@ pub enum Error {
         /// The `tables.list` file.
         list: PathBuf,
     },
-    /// A table of the stack uses another hash than the stack.
-    #[error("table {name} uses {found} object ids, the stack uses {expected}")]
-    HashMismatch {
-        /// The table.
-        name: String,
-        /// The stack's hash.
-        expected: &'static str,
-        /// The table's hash.
-        found: &'static str,
-    },
     /// An addition's update indexes do not come after the stack's.
     #[error("new table starts at update index {min}, but the stack requires at least {next}")]
     UpdateIndexTooLow {

@@ -247,12 +247,8 @@ impl Stack {
             let path = self.dir.join(name);
             match Table::open(&path) {
                 Ok(t) => {
-                    if t.hash() != self.opts.write.hash {
-                        result = Err(Error::HashMismatch {
-                            name: name.clone(),
-                            expected: self.opts.write.hash.name(),
-                            found: t.hash().name(),
-                        });
+                    if let Err(e) = t.expect_hash(self.opts.write.hash) {
+                        result = Err(e.into());
                         break;
                     }
                     new.push(t)

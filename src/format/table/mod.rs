@@ -103,6 +103,21 @@ impl Table {
         })
     }
 
+    /// Fails with [`Corruption::HashMismatch`] unless the table stores
+    /// `hash` object ids (a SHA-256 repository must not read SHA-1 tables).
+    pub fn expect_hash(&self, hash: HashId) -> Result<(), Error> {
+        if self.header.hash != hash {
+            return Err(self.corrupt(
+                0,
+                Corruption::HashMismatch {
+                    expected: hash.name(),
+                    found: self.header.hash.name(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
     /// The table's name in errors (its file name).
     pub fn name(&self) -> &str {
         self.source.name()

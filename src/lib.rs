@@ -4,9 +4,11 @@
 //! - [`format`]: records, blocks, and single tables (reader and writer).
 //! - [`merged`]: the merged view of several tables.
 //! - [`stack`]: `tables.list`, locking, atomic additions, compaction.
+//! - [`store`]: the gix-style reference store (the only layer that knows gix).
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 pub mod format;
 pub mod merged;
 pub mod stack;
+pub mod store;

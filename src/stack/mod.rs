@@ -315,6 +315,28 @@ impl Stack {
         })
     }
 
+    /// Starts an addition with a `tables.list` lock acquired earlier (see
+    /// [`lock_list`](Self::lock_list)); reloads first if the stack moved on
+    /// before the lock was taken.
+    pub fn new_addition_locked(&mut self, lock: LockFile) -> Result<Addition<'_>, Error> {
+        if !self.is_up_to_date()? {
+            self.reload_now()?;
+        }
+        let next = self.next_update_index();
+        Ok(Addition {
+            stack: self,
+            lock: Some(lock),
+            new_tables: Vec::new(),
+            next_update_index: next,
+        })
+    }
+
+    /// Acquires the `tables.list` lock with `timeout_ms` (git's semantics),
+    /// without starting an addition yet.
+    pub fn lock_list(&self, timeout_ms: i64) -> Result<LockFile, Error> {
+        LockFile::acquire(&self.list_path, timeout_ms, self.opts.default_permissions)
+    }
+
     /// Adds one table written by `write` in one atomic addition, then
     /// auto-compacts. Fails with [`Error::Outdated`] (after reloading) if
     /// the stack moved on since it was loaded.

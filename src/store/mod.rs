@@ -1,0 +1,221 @@
+//! A gix-style reference store on a reftable stack: lookups, iteration and
+//! reflogs with gix-ref's own types. This is the only layer that knows gix.
+
+mod error;
+mod iter;
+mod reflog;
+mod transaction;
+
+pub use error::Error;
+pub use iter::{Platform, RefIter};
+pub use reflog::ReflogIter;
+pub use transaction::Transaction;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use gix_hash::{Kind, ObjectId};
+use gix_ref::bstr::{BStr, ByteSlice};
+use gix_ref::{FullName, Reference, Target};
+
+use crate::format::{HashId, RefRecord, RefValue, WriteOptions};
+use crate::stack::{self, Stack};
+
+/// Which refs get a reflog without being asked (`core.logAllRefUpdates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteReflog {
+    /// Every ref (`always`).
+    Always,
+    /// `HEAD`, `refs/heads/`, `refs/remotes/`, `refs/notes/` (`true`, git's
+    /// default for non-bare repositories), and refs that have a reflog already.
+    #[default]
+    Normal,
+    /// Only refs that have a reflog already (`false`).
+    Disable,
+}
+
+/// How a store is opened; the defaults are git's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    /// Options of the table stack (block size, lock timeout, …); the hash is set from the store's.
+    pub stack: stack::Options,
+    /// Which refs get reflogs automatically.
+    pub write_reflog: WriteReflog,
+}
+
+/// References of one repository stored in reftable.
+///
+/// ```no_run
+/// let store = reftable::store::Store::at(".git".as_ref(), gix_hash::Kind::Sha1)?;
+/// if let Some(head) = store.try_find("HEAD")? {
+///     println!("{:?}", head.target);
+/// }
+/// for r in store.iter()?.prefixed(b"refs/heads/")? {
+///     println!("{}", r?.name);
+/// }
+/// # Ok::<(), reftable::store::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Store {
+    git_dir: PathBuf,
+    object_hash: Kind,
+    stack: Mutex<Stack>,
+    opts: Options,
+}
+
+pub(crate) fn hash_id(kind: Kind) -> HashId {
+    match kind {
+        Kind::Sha256 => HashId::Sha256,
+        _ => HashId::Sha1,
+    }
+}
+
+impl Store {
+    /// Opens the store of the repository at `git_dir` (its `reftable`
+    /// directory), whose objects use `object_hash`.
+    pub fn at(git_dir: &Path, object_hash: Kind) -> Result<Store, Error> {
+        Store::at_opts(git_dir, object_hash, Options::default())
+    }
+
+    /// Like [`at`](Self::at), with options.
+    pub fn at_opts(git_dir: &Path, object_hash: Kind, mut opts: Options) -> Result<Store, Error> {
+        opts.stack.write = WriteOptions {
+            hash: hash_id(object_hash),
+            ..opts.stack.write
+        };
+        let stack = Stack::open(&git_dir.join("reftable"), opts.stack)?;
+        Ok(Store {
+            git_dir: git_dir.to_owned(),
+            object_hash,
+            stack: Mutex::new(stack),
+            opts,
+        })
+    }
+
+    /// The repository's git directory.
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// The object hash of the repository.
+    pub fn object_hash(&self) -> Kind {
+        self.object_hash
+    }
+
+    /// The stack, reloaded if another process changed it.
+    pub(crate) fn stack(&self) -> Result<MutexGuard<'_, Stack>, Error> {
+        let mut s = self.stack.lock().unwrap_or_else(|p| p.into_inner());
+        s.reload()?;
+        Ok(s)
+    }
+
+    /// Finds `name`, a full or partial name, resolved by git's rules:
+    /// `name`, `refs/name`, `refs/tags/name`, `refs/heads/name`,
+    /// `refs/remotes/name`, `refs/remotes/name/HEAD`.
+    pub fn try_find(&self, name: impl AsRef<[u8]>) -> Result<Option<Reference>, Error> {
+        let name = name.as_ref();
+        validate_partial(name)?;
+        let stack = self.stack()?;
+        let merged = stack.merged();
+        for candidate in candidates(name) {
+            if let Some(rec) = merged.find_ref(&candidate)? {
+                return Ok(Some(to_reference(rec, self.object_hash)?));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Like [`try_find`](Self::try_find), failing with [`Error::NotFound`].
+    pub fn find(&self, name: impl AsRef<[u8]>) -> Result<Reference, Error> {
+        let n = name.as_ref();
+        self.try_find(n)?.ok_or_else(|| Error::NotFound {
+            name: n.to_str_lossy().into_owned(),
+        })
+    }
+
+    /// A platform to iterate references.
+    pub fn iter(&self) -> Result<Platform<'_>, Error> {
+        Ok(Platform::new(self, self.stack()?))
+    }
+}
+
+/// The full names git tries for a partial name, in order.
+fn candidates(name: &[u8]) -> Vec<Vec<u8>> {
+    let n = name.as_bstr();
+    if name.starts_with(b"refs/") {
+        return vec![name.to_vec()];
+    }
+    let mut v = Vec::with_capacity(6);
+    if is_pseudo_ref(name) {
+        v.push(name.to_vec());
+    }
+    for fmt in ["refs/", "refs/tags/", "refs/heads/", "refs/remotes/"] {
+        v.push(format!("{fmt}{n}").into_bytes());
+    }
+    v.push(format!("refs/remotes/{n}/HEAD").into_bytes());
+    v
+}
+
+/// Names like `HEAD`, `FETCH_HEAD`, `ORIG_HEAD`: upper case and `_`, which
+/// git looks up as they are.
+pub(crate) fn is_pseudo_ref(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'_') && name.ends_with(b"HEAD")
+        || name == b"HEAD"
+}
+
+fn validate_partial(name: &[u8]) -> Result<(), Error> {
+    gix_validate::reference::name_partial(name.as_bstr()).map_err(|e| Error::InvalidName {
+        name: name.to_str_lossy().into_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(())
+}
+
+pub(crate) fn full_name(name: &[u8]) -> Result<FullName, Error> {
+    FullName::try_from(name.as_bstr()).map_err(|e| Error::InvalidName {
+        name: name.to_str_lossy().into_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// An object id of the store's hash from a record's bytes. Tables are
+/// checked to use the store's hash when opened, so a mismatch means corruption.
+pub(crate) fn oid(bytes: &[u8], kind: Kind) -> Result<ObjectId, Error> {
+    match ObjectId::try_from(bytes) {
+        Ok(id) if id.kind() == kind => Ok(id),
+        _ => Err(Error::Stack(stack::Error::Format(crate::format::Error::Corrupt {
+            table: "(record)".into(),
+            offset: 0,
+            kind: crate::format::Corruption::Truncated,
+        }))),
+    }
+}
+
+/// Converts a (non-deletion) record into a gix reference.
+pub(crate) fn to_reference(rec: RefRecord, kind: Kind) -> Result<Reference, Error> {
+    let name = full_name(&rec.name)?;
+    let (target, peeled) = match rec.value {
+        RefValue::Val1(v) => (Target::Object(oid(&v, kind)?), None),
+        RefValue::Val2 { value, peeled } => (Target::Object(oid(&value, kind)?), Some(oid(&peeled, kind)?)),
+        RefValue::Symref(t) => (Target::Symbolic(full_name(&t)?), None),
+        RefValue::Deletion => {
+            return Err(Error::NotFound {
+                name: name.as_bstr().to_str_lossy().into_owned(),
+            })
+        }
+    };
+    Ok(Reference { name, target, peeled })
+}
+
+pub(crate) fn lossy(b: &BStr) -> String {
+    b.to_str_lossy().into_owned()
+}
+
+/// The target of a record, if it is not a deletion.
+pub(crate) fn to_target(value: &RefValue, kind: Kind) -> Result<Option<Target>, Error> {
+    Ok(match value {
+        RefValue::Val1(v) | RefValue::Val2 { value: v, .. } => Some(Target::Object(oid(v, kind)?)),
+        RefValue::Symref(t) => Some(Target::Symbolic(full_name(t)?)),
+        RefValue::Deletion => None,
+    })
+}

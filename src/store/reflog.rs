@@ -1,0 +1,111 @@
+//! Reflogs as gix `log::Line`s.
+
+use gix_ref::bstr::ByteSlice;
+use gix_ref::log::Line;
+
+use super::{oid, Error, Store};
+use crate::format::{LogRecord, LogValue};
+
+/// Reflog entries of one reference; see [`Store::reflog_iter`].
+pub struct ReflogIter {
+    lines: std::vec::IntoIter<Line>,
+}
+
+impl Iterator for ReflogIter {
+    type Item = Result<Line, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.lines.next().map(Ok)
+    }
+}
+
+/// Git stores `+0130` as 130; gix wants seconds.
+pub(crate) fn tz_to_seconds(tz: i16) -> i32 {
+    let v = i32::from(tz);
+    let (sign, abs) = (v.signum(), v.abs());
+    sign * ((abs / 100) * 3600 + (abs % 100) * 60)
+}
+
+/// Seconds to git's `hhmm` integer.
+pub(crate) fn seconds_to_tz(offset: i32) -> i16 {
+    let abs = offset.unsigned_abs();
+    let hhmm = (abs / 3600) * 100 + (abs % 3600) / 60;
+    (if offset < 0 { -(hhmm as i32) } else { hhmm as i32 }) as i16
+}
+
+impl Store {
+    /// Whether `name` (a full name) has reflog entries.
+    pub fn reflog_exists(&self, name: impl AsRef<[u8]>) -> Result<bool, Error> {
+        let name = name.as_ref();
+        let stack = self.stack()?;
+        let mut it = stack.merged().seek_log(name)?;
+        Ok(it.next_log()?.is_some_and(|l| l.name == name))
+    }
+
+    fn reflog_lines(&self, name: &[u8]) -> Result<Vec<Line>, Error> {
+        let stack = self.stack()?;
+        let mut it = stack.merged().seek_log(name)?;
+        let mut lines = Vec::new();
+        while let Some(l) = it.next_log()? {
+            if l.name != name {
+                break;
+            }
+            let LogRecord { value, .. } = l.to_owned();
+            if let LogValue::Update(u) = value {
+                let mut message = u.message;
+                if message.last() == Some(&b'\n') {
+                    message.pop();
+                }
+                lines.push(Line {
+                    previous_oid: oid(&u.old_id, self.object_hash)?,
+                    new_oid: oid(&u.new_id, self.object_hash)?,
+                    signature: gix_actor::Signature {
+                        name: u.name.into(),
+                        email: u.email.into(),
+                        time: gix_date::Time {
+                            seconds: u.time as i64,
+                            offset: tz_to_seconds(u.tz_offset),
+                        },
+                    },
+                    message: message.as_bstr().to_owned(),
+                });
+            }
+        }
+        Ok(lines)
+    }
+
+    /// The reflog of `name`, oldest entry first.
+    pub fn reflog_iter(&self, name: impl AsRef<[u8]>) -> Result<Option<ReflogIter>, Error> {
+        let mut lines = self.reflog_lines(name.as_ref())?;
+        if lines.is_empty() {
+            return Ok(None);
+        }
+        lines.reverse();
+        Ok(Some(ReflogIter {
+            lines: lines.into_iter(),
+        }))
+    }
+
+    /// The reflog of `name`, newest entry first.
+    pub fn reflog_iter_rev(&self, name: impl AsRef<[u8]>) -> Result<Option<ReflogIter>, Error> {
+        let lines = self.reflog_lines(name.as_ref())?;
+        if lines.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(ReflogIter {
+            lines: lines.into_iter(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tz_conversions() {
+        for (tz, secs) in [(0, 0), (130, 5400), (-700, -25200), (545, 20700), (-30, -1800)] {
+            assert_eq!(tz_to_seconds(tz), secs);
+            assert_eq!(seconds_to_tz(secs), tz);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The store's read side with gix types, judged by git on git-made repositories.
+
+mod common;
+
+use common::*;
+use gix_ref::Target;
+use reftable::store::Store;
+
+fn kind_of(repo: &str) -> gix_hash::Kind {
+    if repo.contains("256") {
+        gix_hash::Kind::Sha256
+    } else {
+        gix_hash::Kind::Sha1
+    }
+}
+
+fn line(r: &gix_ref::Reference) -> String {
+    match &r.target {
+        Target::Object(id) => format!(
+            "{} {} {}",
+            r.name,
+            id,
+            r.peeled.map(|p| p.to_string()).unwrap_or_default()
+        ),
+        Target::Symbolic(t) => format!("{} -> {}", r.name, t),
+    }
+}
+
+#[test]
+fn iteration_matches_git() {
+    for repo in fixture_repos() {
+        let (_tmp, dir) = fixture_copy(&repo);
+        let store = Store::at(&dir, kind_of(&repo)).unwrap();
+        let platform = store.iter().unwrap();
+        let ours: String = platform.all().unwrap().map(|r| line(&r.unwrap()) + "\n").collect();
+        let git: String = git_out(
+            &dir,
+            &[
+                "for-each-ref",
+                "--format=%(refname) %(objectname) %(*objectname)%(symref)",
+            ],
+        )
+        .lines()
+        .map(|l| {
+            // Symbolic refs: git prints the resolved id and the target.
+            let parts: Vec<&str> = l.splitn(3, ' ').collect();
+            if parts[2].starts_with("refs/") {
+                format!("{} -> {}\n", parts[0], parts[2])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+        assert_lines_eq(&ours, &git, &repo);
+        // Prefixed iteration seeks and stops at the prefix.
+        let heads: Vec<String> = platform
+            .prefixed(b"refs/heads/")
+            .unwrap()
+            .map(|r| r.unwrap().name.to_string())
+            .collect();
+        let git_heads = git_out(&dir, &["for-each-ref", "--format=%(refname)", "refs/heads/"]);
+        assert_eq!(heads.join("\n") + "\n", git_heads, "{repo}");
+        let pseudo: Vec<String> = platform
+            .pseudo()
+            .unwrap()
+            .map(|r| r.unwrap().name.to_string())
+            .collect();
+        assert_eq!(pseudo, ["HEAD"], "{repo}");
+    }
+}
+
+#[test]
+fn lookups_resolve_partial_names_like_git() {
+    let (_tmp, dir) = fixture_copy("sha1.git");
+    let store = Store::at(&dir, gix_hash::Kind::Sha1).unwrap();
+    for name in [
+        "HEAD",
+        "main",
+        "feature",
+        "v1.0",
+        "light",
+        "origin",
+        "origin/main",
+        "refs/notes/commits",
+        "heads/main",
+        "tags/v2.0",
+    ] {
+        let git = git_out(&dir, &["rev-parse", "--symbolic-full-name", name]);
+        let ours = store.find(name).unwrap();
+        let ours_full = match &ours.target {
+            Target::Symbolic(t) if name == "HEAD" || name == "origin" => t.to_string(),
+            _ => ours.name.to_string(),
+        };
+        // rev-parse resolves symrefs to what they point at.
+        assert_eq!(format!("{ours_full}\n"), git, "{name}");
+    }
+    assert!(store.try_find("does-not-exist").unwrap().is_none());
+    assert!(store.find("does-not-exist").unwrap_err().is_not_found());
+    assert!(
+        store.try_find("refs/heads/doomed").unwrap().is_none(),
+        "deleted in a later table"
+    );
+    assert!(store.try_find("bad..name").is_err());
+    let tag = store.find("v1.0").unwrap();
+    let peeled = git_out(&dir, &["rev-parse", "v1.0^{}"]);
+    assert_eq!(format!("{}\n", tag.peeled.unwrap()), peeled);
+}
+
+#[test]
+fn reflogs_match_git() {
+    for repo in ["sha1.git", "sha256.git"] {
+        let (_tmp, dir) = fixture_copy(repo);
+        let store = Store::at(&dir, kind_of(repo)).unwrap();
+        for name in ["refs/heads/main", "refs/heads/feature"] {
+            assert!(store.reflog_exists(name).unwrap());
+            let rev: Vec<gix_ref::log::Line> = store
+                .reflog_iter_rev(name)
+                .unwrap()
+                .unwrap()
+                .map(|l| l.unwrap())
+                .collect();
+            let ours: String = rev
+                .iter()
+                .map(|l| {
+                    let t = l.signature.time;
+                    let (sign, abs) = if t.offset < 0 {
+                        ('-', -t.offset)
+                    } else {
+                        ('+', t.offset)
+                    };
+                    format!(
+                        "{} {}{:02}{:02} {} {} <{}> {}\n",
+                        t.seconds,
+                        sign,
+                        abs / 3600,
+                        abs % 3600 / 60,
+                        l.new_oid,
+                        l.signature.name,
+                        l.signature.email,
+                        l.message
+                    )
+                })
+                .collect();
+            let git = git_out(
+                &dir,
+                &[
+                    "reflog",
+                    "show",
+                    "--date=raw",
+                    "--no-abbrev-commit",
+                    "--format=%gd %H %gn <%ge> %gs",
+                    name,
+                ],
+            );
+            let git: String = git
+                .lines()
+                .map(|l| {
+                    let (sel, rest) = l.split_once("} ").unwrap();
+                    format!("{} {rest}\n", sel.split_once('{').unwrap().1)
+                })
+                .collect();
+            assert_lines_eq(&ours, &git, &format!("{repo} {name}"));
+            let fwd: Vec<gix_ref::log::Line> = store.reflog_iter(name).unwrap().unwrap().map(|l| l.unwrap()).collect();
+            assert_eq!(fwd.into_iter().rev().collect::<Vec<_>>(), rev);
+        }
+        assert!(!store.reflog_exists("refs/heads/nope").unwrap());
+        assert!(store.reflog_iter("refs/heads/nope").unwrap().is_none());
+    }
+}

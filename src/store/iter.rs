@@ -1,23 +1,30 @@
 //! Iterating references: all under `refs/`, by prefix (seeking, not
-//! scanning), and pseudo refs. Streams: records are converted one at a time.
-
-use std::sync::MutexGuard;
+//! scanning), and pseudo refs. Streams: one record at a time per stack; in a
+//! linked worktree the shared and the per-worktree stack are merged by name.
 
 use gix_ref::Reference;
 
+use super::worktree::{is_per_worktree, Stacks};
 use super::{to_reference, Error, Store};
+use crate::format::RefRecord;
 use crate::merged::MergedRefIter;
-use crate::stack::Stack;
 
-/// Holds the stack while iterating; see [`Store::iter`].
+/// Holds the stacks while iterating; see [`Store::iter`].
 pub struct Platform<'s> {
     store: &'s Store,
-    stack: MutexGuard<'s, Stack>,
+    stacks: Stacks<'s>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    Everything,
+    Shared,
+    PerWorktree,
 }
 
 impl<'s> Platform<'s> {
-    pub(super) fn new(store: &'s Store, stack: MutexGuard<'s, Stack>) -> Self {
-        Platform { store, stack }
+    pub(super) fn new(store: &'s Store, stacks: Stacks<'s>) -> Self {
+        Platform { store, stacks }
     }
 
     /// All references under `refs/`, sorted by name (as gix-ref's `all()`).
@@ -27,51 +34,117 @@ impl<'s> Platform<'s> {
 
     /// References whose full name starts with `prefix`, found by seeking.
     pub fn prefixed(&self, prefix: &[u8]) -> Result<RefIter<'_>, Error> {
+        let mut sources = Vec::with_capacity(2);
+        match &self.stacks.current {
+            None => sources.push(Source::new(
+                self.stacks.main.merged().seek_ref(prefix)?,
+                prefix,
+                Filter::Everything,
+            )),
+            Some(wt) => {
+                sources.push(Source::new(
+                    self.stacks.main.merged().seek_ref(prefix)?,
+                    prefix,
+                    Filter::Shared,
+                ));
+                sources.push(Source::new(wt.merged().seek_ref(prefix)?, prefix, Filter::PerWorktree));
+            }
+        }
         Ok(RefIter {
-            inner: self.stack.merged().seek_ref(prefix)?,
-            prefix: prefix.to_vec(),
-            pseudo_only: false,
+            sources,
             kind: self.store.object_hash,
+            pseudo: false,
         })
     }
 
-    /// Pseudo references at the top level (`HEAD`, `FETCH_HEAD`, …).
+    /// Pseudo references of this worktree (`HEAD`, `ORIG_HEAD`, …).
     pub fn pseudo(&self) -> Result<RefIter<'_>, Error> {
+        let stack = self.stacks.current.as_deref().unwrap_or(&self.stacks.main);
         Ok(RefIter {
-            inner: self.stack.merged().refs()?,
-            prefix: Vec::new(),
-            pseudo_only: true,
+            sources: vec![Source::new(stack.merged().refs()?, b"", Filter::Everything)],
             kind: self.store.object_hash,
+            pseudo: true,
         })
+    }
+}
+
+struct Source<'p> {
+    it: MergedRefIter<'p>,
+    prefix: Vec<u8>,
+    filter: Filter,
+    peeked: Option<RefRecord>,
+    done: bool,
+}
+
+impl<'p> Source<'p> {
+    fn new(it: MergedRefIter<'p>, prefix: &[u8], filter: Filter) -> Self {
+        Source {
+            it,
+            prefix: prefix.to_vec(),
+            filter,
+            peeked: None,
+            done: false,
+        }
+    }
+
+    /// Makes `peeked` the next record of this source, if any.
+    fn fill(&mut self, pseudo: bool) -> Result<(), Error> {
+        while self.peeked.is_none() && !self.done {
+            match self.it.next_ref()? {
+                None => self.done = true,
+                Some(r) => {
+                    let stop = if pseudo {
+                        r.name >= &b"refs/"[..]
+                    } else {
+                        !r.name.starts_with(&self.prefix)
+                    };
+                    if stop {
+                        self.done = true;
+                    } else if pseudo && r.name.contains(&b'/') {
+                        continue;
+                    } else if match self.filter {
+                        Filter::Everything => true,
+                        Filter::Shared => !is_per_worktree(r.name),
+                        Filter::PerWorktree => is_per_worktree(r.name),
+                    } {
+                        self.peeked = Some(r.to_owned());
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
 /// References in name order; see [`Platform`].
 pub struct RefIter<'p> {
-    inner: MergedRefIter<'p>,
-    prefix: Vec<u8>,
-    pseudo_only: bool,
+    sources: Vec<Source<'p>>,
     kind: gix_hash::Kind,
+    pseudo: bool,
+}
+
+impl RefIter<'_> {
+    fn next_record(&mut self) -> Result<Option<RefRecord>, Error> {
+        let mut best: Option<usize> = None;
+        for i in 0..self.sources.len() {
+            self.sources[i].fill(self.pseudo)?;
+            if let Some(r) = &self.sources[i].peeked {
+                if best.is_none_or(|b| r.name < self.sources[b].peeked.as_ref().expect("filled").name) {
+                    best = Some(i);
+                }
+            }
+        }
+        Ok(best.and_then(|b| self.sources[b].peeked.take()))
+    }
 }
 
 impl Iterator for RefIter<'_> {
     type Item = Result<Reference, Error>;
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let rec = match self.inner.next_ref() {
-                Ok(Some(r)) => r,
-                Ok(None) => return None,
-                Err(e) => return Some(Err(e.into())),
-            };
-            if self.pseudo_only {
-                if rec.name.contains(&b'/') {
-                    // Top-level names sort before "refs/..." only partly: skip, don't stop.
-                    continue;
-                }
-            } else if !rec.name.starts_with(&self.prefix) {
-                return None;
-            }
-            return Some(to_reference(rec.to_owned(), self.kind));
+        match self.next_record() {
+            Ok(Some(rec)) => Some(to_reference(rec, self.kind)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 }

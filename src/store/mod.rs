@@ -5,6 +5,7 @@ mod error;
 mod iter;
 mod reflog;
 mod transaction;
+mod worktree;
 
 pub use error::Error;
 pub use iter::{Platform, RefIter};
@@ -58,8 +59,10 @@ pub struct Options {
 #[derive(Debug)]
 pub struct Store {
     git_dir: PathBuf,
+    common_dir: PathBuf,
     object_hash: Kind,
-    stack: Mutex<Stack>,
+    main: Mutex<Stack>,
+    worktree: Option<Mutex<Stack>>,
     opts: Options,
 }
 
@@ -78,16 +81,49 @@ impl Store {
     }
 
     /// Like [`at`](Self::at), with options.
-    pub fn at_opts(git_dir: &Path, object_hash: Kind, mut opts: Options) -> Result<Store, Error> {
+    pub fn at_opts(git_dir: &Path, object_hash: Kind, opts: Options) -> Result<Store, Error> {
+        Store::open(git_dir, git_dir, false, object_hash, opts)
+    }
+
+    /// Opens the store of a linked worktree: its private refs are in
+    /// `git_dir/reftable`, the shared ones in `common_dir/reftable`.
+    pub fn for_linked_worktree(git_dir: &Path, common_dir: &Path, object_hash: Kind) -> Result<Store, Error> {
+        Store::for_linked_worktree_opts(git_dir, common_dir, object_hash, Options::default())
+    }
+
+    /// Like [`for_linked_worktree`](Self::for_linked_worktree), with options.
+    pub fn for_linked_worktree_opts(
+        git_dir: &Path,
+        common_dir: &Path,
+        object_hash: Kind,
+        opts: Options,
+    ) -> Result<Store, Error> {
+        Store::open(git_dir, common_dir, true, object_hash, opts)
+    }
+
+    fn open(
+        git_dir: &Path,
+        common_dir: &Path,
+        linked: bool,
+        object_hash: Kind,
+        mut opts: Options,
+    ) -> Result<Store, Error> {
         opts.stack.write = WriteOptions {
             hash: hash_id(object_hash),
             ..opts.stack.write
         };
-        let stack = Stack::open(&git_dir.join("reftable"), opts.stack)?;
+        let main = Stack::open(&common_dir.join("reftable"), opts.stack)?;
+        let worktree = if linked {
+            Some(Mutex::new(Stack::open(&git_dir.join("reftable"), opts.stack)?))
+        } else {
+            None
+        };
         Ok(Store {
             git_dir: git_dir.to_owned(),
+            common_dir: common_dir.to_owned(),
             object_hash,
-            stack: Mutex::new(stack),
+            main: Mutex::new(main),
+            worktree,
             opts,
         })
     }
@@ -97,14 +133,24 @@ impl Store {
         &self.git_dir
     }
 
+    /// The common directory (the git directory unless this is a linked worktree).
+    pub fn common_dir(&self) -> &Path {
+        &self.common_dir
+    }
+
+    /// Whether this store belongs to a linked worktree.
+    pub fn is_linked_worktree(&self) -> bool {
+        self.worktree.is_some()
+    }
+
     /// The object hash of the repository.
     pub fn object_hash(&self) -> Kind {
         self.object_hash
     }
 
-    /// The stack, reloaded if another process changed it.
-    pub(crate) fn stack(&self) -> Result<MutexGuard<'_, Stack>, Error> {
-        let mut s = self.stack.lock().unwrap_or_else(|p| p.into_inner());
+    /// A stack, reloaded if another process changed it.
+    pub(crate) fn lock_stack<'a>(&self, m: &'a Mutex<Stack>) -> Result<MutexGuard<'a, Stack>, Error> {
+        let mut s = m.lock().unwrap_or_else(|p| p.into_inner());
         s.reload()?;
         Ok(s)
     }
@@ -115,10 +161,12 @@ impl Store {
     pub fn try_find(&self, name: impl AsRef<[u8]>) -> Result<Option<Reference>, Error> {
         let name = name.as_ref();
         validate_partial(name)?;
-        let stack = self.stack()?;
-        let merged = stack.merged();
+        let mut stacks = worktree::Stacks::open(self)?;
+        let linked = self.is_linked_worktree();
         for candidate in candidates(name) {
-            if let Some(rec) = merged.find_ref(&candidate)? {
+            let (which, local) = worktree::route(&candidate, linked);
+            if let Some(mut rec) = stacks.get(self, &which)?.merged().find_ref(local)? {
+                rec.name = candidate.clone();
                 return Ok(Some(to_reference(rec, self.object_hash)?));
             }
         }
@@ -135,14 +183,14 @@ impl Store {
 
     /// A platform to iterate references.
     pub fn iter(&self) -> Result<Platform<'_>, Error> {
-        Ok(Platform::new(self, self.stack()?))
+        Ok(Platform::new(self, worktree::Stacks::open(self)?))
     }
 }
 
 /// The full names git tries for a partial name, in order.
 fn candidates(name: &[u8]) -> Vec<Vec<u8>> {
     let n = name.as_bstr();
-    if name.starts_with(b"refs/") {
+    if name.starts_with(b"refs/") || name.starts_with(b"main-worktree/") || name.starts_with(b"worktrees/") {
         return vec![name.to_vec()];
     }
     let mut v = Vec::with_capacity(6);

@@ -3,6 +3,7 @@
 use gix_ref::bstr::ByteSlice;
 use gix_ref::log::Line;
 
+use super::worktree::{route, Stacks};
 use super::{oid, Error, Store};
 use crate::format::{LogRecord, LogValue};
 
@@ -35,14 +36,17 @@ pub(crate) fn seconds_to_tz(offset: i32) -> i16 {
 impl Store {
     /// Whether `name` (a full name) has reflog entries.
     pub fn reflog_exists(&self, name: impl AsRef<[u8]>) -> Result<bool, Error> {
-        let name = name.as_ref();
-        let stack = self.stack()?;
+        let mut stacks = Stacks::open(self)?;
+        let (which, name) = route(name.as_ref(), self.is_linked_worktree());
+        let stack = stacks.get(self, &which)?;
         let mut it = stack.merged().seek_log(name)?;
         Ok(it.next_log()?.is_some_and(|l| l.name == name))
     }
 
     fn reflog_lines(&self, name: &[u8]) -> Result<Vec<Line>, Error> {
-        let stack = self.stack()?;
+        let mut stacks = Stacks::open(self)?;
+        let (which, name) = route(name, self.is_linked_worktree());
+        let stack = stacks.get(self, &which)?;
         let mut it = stack.merged().seek_log(name)?;
         let mut lines = Vec::new();
         while let Some(l) = it.next_log()? {

@@ -1,25 +1,36 @@
-//! Transactions with gix-ref's semantics, committed as one table in one
-//! atomic addition to the stack.
+//! Transactions with gix-ref's semantics. Edits go to the stack their ref
+//! lives in (shared or per-worktree); each stack gets one table in one
+//! atomic addition.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
 use gix_hash::ObjectId;
 use gix_ref::bstr::{BString, ByteSlice};
 use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefEditsExt, RefLog};
-use gix_ref::{FullName, Target};
+use gix_ref::Target;
 
 use super::reflog::seconds_to_tz;
-use super::{is_pseudo_ref, lossy, to_target, Error, Store, WriteReflog};
+use super::worktree::{route, Stacks, Which};
+use super::{is_pseudo_ref, lossy, oid, to_target, Error, Store, WriteReflog};
 use crate::format::{LogRecord, LogUpdate, LogValue, RefRecord, RefValue};
-use crate::stack::LockFile;
+use crate::stack::{LockFile, Stack};
+
+/// Log records for one stack, in key order (name, newest first).
+type LogsOfStack = BTreeMap<(Vec<u8>, Reverse<u64>), LogValue>;
+
+struct Prepared {
+    edit: RefEdit,
+    which: Which,
+    local: Vec<u8>,
+    previous: Option<Target>,
+}
 
 /// A set of reference edits applied atomically; see [`Store::transaction`].
 pub struct Transaction<'s> {
     store: &'s Store,
-    edits: Vec<RefEdit>,
-    lock: Option<LockFile>,
-    /// Previous targets of the edited refs, read under the lock.
-    previous: BTreeMap<FullName, Target>,
+    prepared: Vec<Prepared>,
+    locks: Vec<(Which, LockFile)>,
 }
 
 impl Store {
@@ -27,9 +38,8 @@ impl Store {
     pub fn transaction(&self) -> Transaction<'_> {
         Transaction {
             store: self,
-            edits: Vec::new(),
-            lock: None,
-            previous: BTreeMap::new(),
+            prepared: Vec::new(),
+            locks: Vec::new(),
         }
     }
 }
@@ -56,10 +66,38 @@ fn autocreate_reflog(mode: WriteReflog, name: &[u8]) -> bool {
     }
 }
 
+fn current_target(stack: &Stack, name: &[u8], kind: gix_hash::Kind) -> Result<Option<Target>, Error> {
+    match stack.merged().find_ref(name)? {
+        Some(rec) => to_target(&rec.value, kind),
+        None => Ok(None),
+    }
+}
+
+/// The stack holding this worktree's HEAD.
+fn head_stack(linked: bool) -> Which {
+    if linked {
+        Which::Current
+    } else {
+        Which::Main
+    }
+}
+
+/// The symref target of HEAD of the current worktree, if symbolic.
+fn head_target(stacks: &mut Stacks<'_>, store: &Store) -> Result<Option<Vec<u8>>, Error> {
+    let stack = stacks.get(store, &Which::Current)?;
+    Ok(match stack.merged().find_ref(b"HEAD")? {
+        Some(RefRecord {
+            value: RefValue::Symref(t),
+            ..
+        }) => Some(t),
+        _ => None,
+    })
+}
+
 impl<'s> Transaction<'s> {
-    /// Locks the stack, splits edits of symbolic refs with `deref`, rejects
-    /// duplicates, and checks every expected previous value and name
-    /// conflict under the lock. Nothing is written yet.
+    /// Locks the stacks involved, splits edits of symbolic refs with
+    /// `deref`, rejects duplicates, and checks every expected previous value
+    /// and name conflict under the locks. Nothing is written yet.
     pub fn prepare(
         mut self,
         edits: impl IntoIterator<Item = RefEdit>,
@@ -69,45 +107,69 @@ impl<'s> Transaction<'s> {
             gix_lock::acquire::Fail::Immediately => 0,
             gix_lock::acquire::Fail::AfterDurationWithBackoff(d) => d.as_millis().min(i64::MAX as u128) as i64,
         };
-        let kind = self.store.object_hash;
-        let stack = self.store.stack()?;
-        let lock = stack.lock_list(timeout_ms)?;
-        drop(stack);
-        let stack = self.store.stack()?;
-        let merged = stack.merged();
+        let store = self.store;
+        let kind = store.object_hash;
+        let linked = store.is_linked_worktree();
+        let mut stacks = Stacks::open(store)?;
         let mut edits: Vec<RefEdit> = edits.into_iter().collect();
-        let mut find = |name: &gix_ref::PartialNameRef| -> Option<Target> {
-            let rec = merged.find_ref(name.as_bstr()).ok().flatten()?;
-            to_target(&rec.value, kind).ok().flatten()
-        };
-        edits
-            .pre_process(&mut find, &mut |_, e| e)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => Error::DuplicateEdit {
-                    name: e.to_string().split('\'').nth(1).unwrap_or_default().to_owned(),
-                },
-                _ => Error::InvalidName {
-                    name: String::new(),
-                    reason: e.to_string(),
-                },
-            })?;
-
-        let mut previous = BTreeMap::new();
-        let mut deleted: BTreeSet<Vec<u8>> = BTreeSet::new();
-        let mut created: BTreeSet<Vec<u8>> = BTreeSet::new();
-        for edit in &edits {
-            let name = edit.name.as_bstr();
-            if !name.starts_with(b"refs/") && !is_pseudo_ref(name) {
+        {
+            let mut find = |name: &gix_ref::PartialNameRef| -> Option<Target> {
+                let (which, local) = route(name.as_bstr(), linked);
+                let stack = stacks.get(store, &which).ok()?;
+                current_target(stack, local, kind).ok().flatten()
+            };
+            edits
+                .pre_process(&mut find, &mut |_, e| e)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => Error::DuplicateEdit {
+                        name: e.to_string().split('\'').nth(1).unwrap_or_default().to_owned(),
+                    },
+                    _ => Error::InvalidName {
+                        name: String::new(),
+                        reason: e.to_string(),
+                    },
+                })?;
+        }
+        let mut prepared = Vec::with_capacity(edits.len());
+        let mut involved = BTreeSet::new();
+        for edit in edits {
+            let (which, local) = route(edit.name.as_bstr(), linked);
+            if !local.starts_with(b"refs/") && !is_pseudo_ref(local) {
                 return Err(Error::InvalidName {
-                    name: lossy(name),
+                    name: lossy(edit.name.as_bstr()),
                     reason: "only refs/… and pseudo refs like HEAD can be written".into(),
                 });
             }
-            let current = match merged.find_ref(name)? {
-                Some(rec) => to_target(&rec.value, kind)?,
-                None => None,
-            };
-            let expected = match &edit.change {
+            involved.insert(which.clone());
+            let local = local.to_vec();
+            prepared.push(Prepared {
+                edit,
+                which,
+                local,
+                previous: None,
+            });
+        }
+        // Moving the branch HEAD points to logs to HEAD's stack as well.
+        if let Some(head) = head_target(&mut stacks, store)? {
+            if prepared.iter().any(|p| p.edit.name.as_bstr() == head.as_slice()) {
+                involved.insert(head_stack(linked));
+            }
+        }
+        // Lock in a fixed order, then read the state the locks protect.
+        let mut locks = Vec::with_capacity(involved.len());
+        for which in involved {
+            let stack = stacks.get(store, &which)?;
+            let lock = stack.lock_list(timeout_ms)?;
+            stack.reload()?;
+            locks.push((which, lock));
+        }
+
+        let mut deleted: BTreeSet<(Which, Vec<u8>)> = BTreeSet::new();
+        let mut created: BTreeSet<(Which, Vec<u8>)> = BTreeSet::new();
+        for p in &mut prepared {
+            let stack = stacks.get(store, &p.which)?;
+            let current = current_target(stack, &p.local, kind)?;
+            let expected = match &p.edit.change {
                 Change::Update { expected, .. } | Change::Delete { expected, .. } => expected,
             };
             let ok = match expected {
@@ -122,41 +184,41 @@ impl<'s> Transaction<'s> {
                     PreviousValue::MustExist => "any value".to_string(),
                     PreviousValue::MustNotExist => "missing".to_string(),
                     PreviousValue::MustExistAndMatch(t) | PreviousValue::ExistingMustMatch(t) => describe(Some(t)),
-                    PreviousValue::Any => unreachable!(),
+                    PreviousValue::Any => unreachable!("always ok"),
                 };
                 return Err(Error::OutOfDate {
-                    name: lossy(name),
+                    name: lossy(p.edit.name.as_bstr()),
                     expected,
                     actual: describe(current.as_ref()),
                 });
             }
-            match &edit.change {
+            match &p.edit.change {
                 Change::Delete {
                     log: RefLog::AndReference,
                     ..
                 } => {
-                    deleted.insert(name.to_vec());
+                    deleted.insert((p.which.clone(), p.local.clone()));
                 }
                 Change::Update { log, .. } if log.mode == RefLog::AndReference && current.is_none() => {
-                    created.insert(name.to_vec());
+                    created.insert((p.which.clone(), p.local.clone()));
                 }
                 _ => {}
             }
-            if let Some(c) = current {
-                previous.insert(edit.name.clone(), c);
-            }
+            p.previous = current;
         }
         // Directory/file conflicts of new refs with existing ones (unless
         // deleted here) and with each other.
-        for name in &created {
+        for (which, name) in &created {
+            let stack = stacks.get(store, which)?;
+            let merged = stack.merged();
             for (i, _) in name.iter().enumerate().filter(|(_, &c)| c == b'/') {
-                let parent = &name[..i];
+                let parent = (which.clone(), name[..i].to_vec());
                 let exists =
-                    created.contains(parent) || (!deleted.contains(parent) && merged.find_ref(parent)?.is_some());
+                    created.contains(&parent) || (!deleted.contains(&parent) && merged.find_ref(&parent.1)?.is_some());
                 if exists {
                     return Err(Error::NameConflict {
                         name: lossy(name.as_bstr()),
-                        conflict: lossy(parent.as_bstr()),
+                        conflict: lossy(parent.1.as_bstr()),
                     });
                 }
             }
@@ -167,66 +229,44 @@ impl<'s> Transaction<'s> {
                 if !r.name.starts_with(&dir) {
                     break;
                 }
-                if !deleted.contains(r.name) {
+                if !deleted.contains(&(which.clone(), r.name.to_vec())) {
                     return Err(Error::NameConflict {
                         name: lossy(name.as_bstr()),
                         conflict: lossy(r.name.as_bstr()),
                     });
                 }
             }
-            if let Some(child) = created.range(dir.clone()..).next().filter(|c| c.starts_with(&dir)) {
+            let child = created
+                .range((which.clone(), dir.clone())..)
+                .next()
+                .filter(|(w, c)| w == which && c.starts_with(&dir));
+            if let Some((_, child)) = child {
                 return Err(Error::NameConflict {
                     name: lossy(name.as_bstr()),
                     conflict: lossy(child.as_bstr()),
                 });
             }
         }
-        drop(merged);
-        drop(stack);
-        self.edits = edits;
-        self.previous = previous;
-        self.lock = Some(lock);
+        self.prepared = prepared;
+        self.locks = locks;
         Ok(self)
     }
 
-    /// Writes all edits as one table in one addition and releases the lock.
-    /// Reflog entries are written with `committer` (none without one).
-    /// Returns the edits as applied, with their previous values.
+    /// Writes the edits (one table per stack involved) and releases the
+    /// locks. Reflog entries are written with `committer` (none without
+    /// one). Returns the edits as applied, with their previous values.
     pub fn commit(mut self, committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Vec<RefEdit>, Error> {
-        let lock = self.lock.take().ok_or_else(|| Error::InvalidName {
-            name: String::new(),
-            reason: "commit() needs a prepared transaction".into(),
-        })?;
-        let kind = self.store.object_hash;
-        let mode = self.store.opts.write_reflog;
-        let mut stack = self.store.stack.lock().unwrap_or_else(|p| p.into_inner());
-        let mut add = stack.new_addition_locked(lock)?;
-        let ui = add.next_update_index();
+        if self.locks.is_empty() && !self.prepared.is_empty() {
+            return Err(Error::InvalidName {
+                name: String::new(),
+                reason: "commit() needs a prepared transaction".into(),
+            });
+        }
+        let store = self.store;
+        let kind = store.object_hash;
+        let linked = store.is_linked_worktree();
+        let mode = store.opts.write_reflog;
         let zero = ObjectId::null(kind);
-
-        let merged = add.stack().merged();
-        let head = merged.find_ref(b"HEAD")?;
-        let head_target = match head.as_ref().map(|r| &r.value) {
-            Some(RefValue::Symref(t)) => Some(t.clone()),
-            _ => None,
-        };
-        let mut refs: BTreeMap<Vec<u8>, RefValue> = BTreeMap::new();
-        let mut logs: BTreeMap<(Vec<u8>, std::cmp::Reverse<u64>), LogValue> = BTreeMap::new();
-        let oid_of = |t: Option<&Target>, merged: &crate::merged::Merged<'_>| -> Result<ObjectId, Error> {
-            Ok(match t {
-                Some(Target::Object(id)) => *id,
-                Some(Target::Symbolic(n)) => match merged.find_ref(n.as_bstr())? {
-                    Some(r) => r
-                        .value
-                        .object_id()
-                        .map(|b| super::oid(b, kind))
-                        .transpose()?
-                        .unwrap_or(zero),
-                    None => zero,
-                },
-                None => zero,
-            })
-        };
         let sig = match committer {
             Some(c) => {
                 let time = c.time().map_err(|e| Error::InvalidName {
@@ -237,11 +277,18 @@ impl<'s> Transaction<'s> {
             }
             None => None,
         };
-        let mut applied = Vec::with_capacity(self.edits.len());
-        for edit in self.edits.drain(..) {
-            let name = edit.name.as_bstr().to_vec();
-            let prev = self.previous.get(&edit.name).cloned();
-            let (new_target, log_mode, message, force) = match &edit.change {
+        let mut stacks = Stacks::open(store)?;
+        let head = head_target(&mut stacks, store)?;
+        let mut ui: BTreeMap<Which, u64> = BTreeMap::new();
+        for (which, _) in &self.locks {
+            ui.insert(which.clone(), stacks.get(store, which)?.next_update_index());
+        }
+        let mut refs: BTreeMap<Which, BTreeMap<Vec<u8>, RefValue>> = BTreeMap::new();
+        let mut logs: BTreeMap<Which, LogsOfStack> = BTreeMap::new();
+        let mut applied = Vec::with_capacity(self.prepared.len());
+        for p in std::mem::take(&mut self.prepared) {
+            let idx = ui[&p.which];
+            let (new_target, log_mode, message, force) = match &p.edit.change {
                 Change::Update {
                     new,
                     log:
@@ -254,53 +301,74 @@ impl<'s> Transaction<'s> {
                 } => (Some(new.clone()), *mode, message.clone(), *force_create_reflog),
                 Change::Delete { log, .. } => (None, *log, BString::default(), false),
             };
-            let unchanged = new_target.is_some() && new_target == prev;
+            let unchanged = new_target.is_some() && new_target == p.previous;
             if log_mode == RefLog::AndReference && !unchanged {
                 let value = match &new_target {
                     Some(Target::Object(id)) => RefValue::Val1(id.as_bytes().to_vec()),
                     Some(Target::Symbolic(n)) => RefValue::Symref(n.as_bstr().to_vec()),
                     None => RefValue::Deletion,
                 };
-                refs.insert(name.clone(), value);
+                refs.entry(p.which.clone()).or_default().insert(p.local.clone(), value);
             }
             if new_target.is_none() && log_mode == RefLog::AndReference {
                 // Deleting a ref deletes its reflog: tombstone every entry.
-                let mut it = merged.seek_log(&name)?;
+                let stack = stacks.get(store, &p.which)?;
+                let merged = stack.merged();
+                let mut it = merged.seek_log(&p.local)?;
+                let entries = logs.entry(p.which.clone()).or_default();
                 while let Some(l) = it.next_log()? {
-                    if l.name != name.as_slice() {
+                    if l.name != p.local.as_slice() {
                         break;
                     }
-                    logs.insert((name.clone(), std::cmp::Reverse(l.update_index)), LogValue::Deletion);
+                    entries.insert((p.local.clone(), Reverse(l.update_index)), LogValue::Deletion);
                 }
-            } else if !unchanged {
-                if let Some((sname, semail, time)) = &sig {
-                    let has_log = {
-                        let mut it = merged.seek_log(&name)?;
-                        it.next_log()?.is_some_and(|l| l.name == name.as_slice())
+            } else if let (false, Some((sname, semail, time))) = (unchanged, &sig) {
+                let has_log = {
+                    let stack = stacks.get(store, &p.which)?;
+                    let mut it = stack.merged().seek_log(&p.local)?;
+                    it.next_log()?.is_some_and(|l| l.name == p.local.as_slice())
+                };
+                if force || has_log || autocreate_reflog(mode, &p.local) {
+                    let mut resolve = |t: Option<&Target>| -> Result<ObjectId, Error> {
+                        Ok(match t {
+                            Some(Target::Object(id)) => *id,
+                            Some(Target::Symbolic(n)) => {
+                                let (which, local) = route(n.as_bstr(), linked);
+                                match stacks.get(store, &which)?.merged().find_ref(local)? {
+                                    Some(r) => r.value.object_id().map(|b| oid(b, kind)).transpose()?.unwrap_or(zero),
+                                    None => zero,
+                                }
+                            }
+                            None => zero,
+                        })
                     };
-                    if force || has_log || autocreate_reflog(mode, &name) {
-                        let old = oid_of(prev.as_ref(), &merged)?;
-                        let new = oid_of(new_target.as_ref(), &merged)?;
-                        let entry = LogUpdate {
-                            old_id: old.as_bytes().to_vec(),
-                            new_id: new.as_bytes().to_vec(),
-                            name: sname.to_vec(),
-                            email: semail.to_vec(),
-                            time: time.seconds.max(0) as u64,
-                            tz_offset: seconds_to_tz(time.offset),
-                            message: message.to_vec(),
-                        };
-                        // An update of the branch HEAD points to is logged for HEAD too.
-                        if head_target.as_deref() == Some(name.as_slice()) {
-                            logs.entry((b"HEAD".to_vec(), std::cmp::Reverse(ui)))
-                                .or_insert_with(|| LogValue::Update(entry.clone()));
-                        }
-                        logs.insert((name.clone(), std::cmp::Reverse(ui)), LogValue::Update(entry));
+                    let entry = LogUpdate {
+                        old_id: resolve(p.previous.as_ref())?.as_bytes().to_vec(),
+                        new_id: resolve(new_target.as_ref())?.as_bytes().to_vec(),
+                        name: sname.to_vec(),
+                        email: semail.to_vec(),
+                        time: time.seconds.max(0) as u64,
+                        tz_offset: seconds_to_tz(time.offset),
+                        message: message.to_vec(),
+                    };
+                    // An update of the branch HEAD points to is logged for HEAD too.
+                    let head_which = head_stack(linked);
+                    if let (true, Some(&head_ui)) = (
+                        head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
+                        ui.get(&head_which),
+                    ) {
+                        logs.entry(head_which)
+                            .or_default()
+                            .entry((b"HEAD".to_vec(), Reverse(head_ui)))
+                            .or_insert_with(|| LogValue::Update(entry.clone()));
                     }
+                    logs.entry(p.which.clone())
+                        .or_default()
+                        .insert((p.local.clone(), Reverse(idx)), LogValue::Update(entry));
                 }
             }
-            let mut edit = edit;
-            let expected = match prev {
+            let mut edit = p.edit;
+            let expected = match p.previous {
                 Some(t) => PreviousValue::MustExistAndMatch(t),
                 None => PreviousValue::MustNotExist,
             };
@@ -309,41 +377,47 @@ impl<'s> Transaction<'s> {
             }
             applied.push(edit);
         }
-        drop(merged);
-        if refs.is_empty() && logs.is_empty() {
-            return Ok(applied);
+        for (which, lock) in std::mem::take(&mut self.locks) {
+            let which_refs = refs.remove(&which).unwrap_or_default();
+            let which_logs = logs.remove(&which).unwrap_or_default();
+            if which_refs.is_empty() && which_logs.is_empty() {
+                continue;
+            }
+            let stack = stacks.get(store, &which)?;
+            let mut add = stack.new_addition_locked(lock)?;
+            let idx = add.next_update_index();
+            add.add_table(|w| {
+                w.set_limits(idx, idx)?;
+                for (name, value) in &which_refs {
+                    w.add_ref(
+                        &RefRecord {
+                            name: name.clone(),
+                            update_index: idx,
+                            value: value.clone(),
+                        }
+                        .as_ref(),
+                    )?;
+                }
+                for ((name, Reverse(i)), value) in &which_logs {
+                    w.add_log(
+                        &LogRecord {
+                            name: name.clone(),
+                            update_index: *i,
+                            value: value.clone(),
+                        }
+                        .as_ref(),
+                    )?;
+                }
+                Ok(())
+            })?;
+            add.commit()?;
         }
-        add.add_table(|w| {
-            w.set_limits(ui, ui)?;
-            for (name, value) in &refs {
-                w.add_ref(
-                    &RefRecord {
-                        name: name.clone(),
-                        update_index: ui,
-                        value: value.clone(),
-                    }
-                    .as_ref(),
-                )?;
-            }
-            for ((name, std::cmp::Reverse(idx)), value) in &logs {
-                w.add_log(
-                    &LogRecord {
-                        name: name.clone(),
-                        update_index: *idx,
-                        value: value.clone(),
-                    }
-                    .as_ref(),
-                )?;
-            }
-            Ok(())
-        })?;
-        add.commit()?;
         Ok(applied)
     }
 
-    /// Abandons the transaction, releasing the lock; returns the edits.
+    /// Abandons the transaction, releasing the locks; returns the edits.
     pub fn rollback(mut self) -> Vec<RefEdit> {
-        self.lock = None;
-        std::mem::take(&mut self.edits)
+        self.locks.clear();
+        self.prepared.drain(..).map(|p| p.edit).collect()
     }
 }

@@ -75,7 +75,7 @@ impl BlockWriter {
     /// appends. Returns false, leaving the block as it was, if it does not fit.
     pub fn add(&mut self, key: &[u8], value_type: u8, encode: impl FnOnce(&mut Vec<u8>)) -> bool {
         self.scratch.clear();
-        let prev: &[u8] = if self.entries % self.restart_interval == 0 {
+        let prev: &[u8] = if self.entries.is_multiple_of(self.restart_interval) {
             &[]
         } else {
             &self.last_key

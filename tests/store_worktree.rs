@@ -1,0 +1,147 @@
+//! Linked worktrees laid out as git does, judged by git in both worktrees.
+
+mod common;
+
+use common::*;
+use gix_ref::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix_ref::{FullName, Target};
+use reftable::store::Store;
+
+fn name(s: &str) -> FullName {
+    s.try_into().unwrap()
+}
+
+#[test]
+fn linked_worktree_routing_reading_and_writing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let main = tmp.path().join("main");
+    git_out(
+        tmp.path(),
+        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "main"],
+    );
+    git_out(&main, &["commit", "-q", "--allow-empty", "-m", "c0"]);
+    git_out(&main, &["commit", "-q", "--allow-empty", "-m", "c1"]);
+    let c1 = gix_hash::ObjectId::from_hex(git_out(&main, &["rev-parse", "HEAD"]).trim().as_bytes()).unwrap();
+    let c0 = gix_hash::ObjectId::from_hex(git_out(&main, &["rev-parse", "HEAD~1"]).trim().as_bytes()).unwrap();
+    let linked = tmp.path().join("linked");
+    git_out(
+        &main,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            linked.to_str().unwrap(),
+            "HEAD~1",
+        ],
+    );
+    git_out(&linked, &["update-ref", "refs/bisect/bad", "HEAD"]);
+
+    let common = main.join(".git");
+    let wt_git_dir = common.join("worktrees/linked");
+    let wt = Store::for_linked_worktree(&wt_git_dir, &common, gix_hash::Kind::Sha1).unwrap();
+    let head = wt.find("HEAD").unwrap();
+    assert_eq!(head.target, Target::Symbolic(name("refs/heads/side")));
+    let mh = wt.find("main-worktree/HEAD").unwrap();
+    assert_eq!(mh.target, Target::Symbolic(name("refs/heads/main")));
+    // Iteration merges shared and per-worktree refs, as git does in the worktree.
+    let ours: String = wt
+        .iter()
+        .unwrap()
+        .all()
+        .unwrap()
+        .map(|r| r.unwrap().name.to_string() + "\n")
+        .collect();
+    assert_lines_eq(
+        &ours,
+        &git_out(&linked, &["for-each-ref", "--format=%(refname)"]),
+        "linked for-each-ref",
+    );
+    assert!(ours.contains("refs/bisect/bad"));
+    let pseudo: Vec<String> = wt
+        .iter()
+        .unwrap()
+        .pseudo()
+        .unwrap()
+        .map(|r| r.unwrap().name.to_string())
+        .collect();
+    assert!(pseudo.contains(&"HEAD".to_string()));
+
+    let main_store = Store::at(&common, gix_hash::Kind::Sha1).unwrap();
+    let ours_main: String = main_store
+        .iter()
+        .unwrap()
+        .all()
+        .unwrap()
+        .map(|r| r.unwrap().name.to_string() + "\n")
+        .collect();
+    assert_lines_eq(
+        &ours_main,
+        &git_out(&main, &["for-each-ref", "--format=%(refname)"]),
+        "main for-each-ref",
+    );
+    assert!(!ours_main.contains("refs/bisect/bad"));
+    let other = main_store.find("worktrees/linked/HEAD").unwrap();
+    assert_eq!(other.target, Target::Symbolic(name("refs/heads/side")));
+
+    // One transaction touching both stacks: a per-worktree ref and, through
+    // HEAD (deref), the shared branch; HEAD's reflog lives in the worktree.
+    let sig = gix_actor::Signature {
+        name: "Rust".into(),
+        email: "r@example.com".into(),
+        time: gix_date::Time {
+            seconds: 1_800_000_000,
+            offset: 0,
+        },
+    };
+    let mut buf = gix_date::parse::TimeBuf::default();
+    wt.transaction()
+        .prepare(
+            vec![
+                RefEdit::update(name("refs/worktree/mine"), c1, PreviousValue::MustNotExist, "mine"),
+                RefEdit::update_with_log(
+                    name("HEAD"),
+                    c1,
+                    PreviousValue::Any,
+                    LogChange {
+                        mode: RefLog::AndReference,
+                        force_create_reflog: false,
+                        message: "merge: fast-forward".into(),
+                    },
+                )
+                .with_deref(true),
+            ],
+            gix_lock::acquire::Fail::Immediately,
+        )
+        .unwrap()
+        .commit(Some(sig.to_ref(&mut buf)))
+        .unwrap();
+    assert_eq!(
+        git_out(&linked, &["rev-parse", "refs/worktree/mine", "side", "HEAD"]),
+        format!("{c1}\n{c1}\n{c1}\n")
+    );
+    assert_eq!(git_out(&main, &["rev-parse", "side", "HEAD"]), format!("{c1}\n{c1}\n"));
+    assert!(!git(&main)
+        .args(["rev-parse", "--verify", "-q", "refs/worktree/mine"])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(
+        git_out(&linked, &["reflog", "show", "-n1", "--format=%gs", "HEAD"]),
+        "merge: fast-forward\n"
+    );
+    assert_eq!(
+        git_out(&linked, &["reflog", "show", "-n1", "--format=%gs", "refs/heads/side"]),
+        "merge: fast-forward\n"
+    );
+    assert_ne!(
+        git_out(&main, &["reflog", "show", "-n1", "--format=%gs", "HEAD"]),
+        "merge: fast-forward\n"
+    );
+    assert!(wt.reflog_exists("HEAD").unwrap());
+    let _ = c0;
+    git_out(&linked, &["refs", "verify"]);
+    git_out(&main, &["refs", "verify"]);
+    git_out(&main, &["fsck", "--no-progress"]);
+}

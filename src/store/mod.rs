@@ -4,12 +4,14 @@
 mod error;
 mod iter;
 mod reflog;
+mod repo;
 mod transaction;
 mod worktree;
 
 pub use error::Error;
 pub use iter::{Platform, RefIter};
 pub use reflog::ReflogIter;
+pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
 pub use transaction::Transaction;
 
 use std::path::{Path, PathBuf};

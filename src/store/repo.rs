@@ -1,0 +1,455 @@
+//! Setting repositories up: `init` as `git init --ref-format=reftable`
+//! does, and `migrate` between the files and the reftable backend as
+//! `git refs migrate` does.
+
+use std::path::{Path, PathBuf};
+
+use gix_hash::Kind;
+use gix_ref::bstr::{BString, ByteSlice};
+use gix_ref::Target;
+
+use super::{hash_id, Error, Options, Store};
+use crate::format::{LogRecord, LogUpdate, LogValue, RefRecord, RefValue, WriteOptions};
+use crate::stack::{self, Stack};
+
+/// The reference storage formats git knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefFormat {
+    /// Loose files under `refs/` and `packed-refs`.
+    Files,
+    /// A reftable stack under `reftable/`.
+    Reftable,
+}
+
+/// How to create a repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitOptions {
+    /// Create a bare repository (`dir` is the git directory).
+    pub bare: bool,
+    /// The object hash.
+    pub object_hash: Kind,
+    /// The branch HEAD points to (git's built-in default is `master`).
+    pub initial_branch: String,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions {
+            bare: false,
+            object_hash: Kind::Sha1,
+            initial_branch: "master".into(),
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |e| Error::Stack(stack::Error::io(path)(e))
+}
+
+fn write(path: &Path, content: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, content).map_err(io(path))
+}
+
+fn mkdir(path: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(path).map_err(io(path))
+}
+
+fn invalid(what: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidName {
+        name: what.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Creates a new repository in `dir` that uses reftable, as
+/// `git init --ref-format=reftable [--bare] [--object-format=…]` does, and
+/// returns its git directory. Fails if `dir` already holds a repository.
+pub fn init(dir: &Path, opts: &InitOptions) -> Result<PathBuf, Error> {
+    let git_dir = if opts.bare { dir.to_owned() } else { dir.join(".git") };
+    if git_dir.join("HEAD").exists() || git_dir.join("config").exists() {
+        return Err(invalid(&git_dir.display().to_string(), "a repository exists already"));
+    }
+    let branch = format!("refs/heads/{}", opts.initial_branch);
+    super::full_name(branch.as_bytes())?;
+    for d in ["objects/info", "objects/pack", "info", "refs", "reftable"] {
+        mkdir(&git_dir.join(d))?;
+    }
+    write(&git_dir.join("HEAD"), b"ref: refs/heads/.invalid\n")?;
+    write(
+        &git_dir.join("refs/heads"),
+        b"this repository uses the reftable format\n",
+    )?;
+    write(
+        &git_dir.join("description"),
+        b"Unnamed repository; edit this file 'description' to name the repository.\n",
+    )?;
+    write(
+        &git_dir.join("info/exclude"),
+        b"# git ls-files --others --exclude-from=.git/info/exclude\n# Lines that start with '#' are comments.\n",
+    )?;
+    let mut config = String::from("[core]\n\trepositoryformatversion = 1\n\tfilemode = true\n");
+    config += if opts.bare {
+        "\tbare = true\n"
+    } else {
+        "\tbare = false\n\tlogallrefupdates = true\n"
+    };
+    config += "[extensions]\n";
+    if opts.object_hash == Kind::Sha256 {
+        config += "\tobjectformat = sha256\n";
+    }
+    config += "\trefstorage = reftable\n";
+    write(&git_dir.join("config"), config.as_bytes())?;
+    let mut stack = Stack::open(&git_dir.join("reftable"), stack_options(opts.object_hash))?;
+    stack.add(|w| {
+        w.set_limits(1, 1)?;
+        w.add_ref(
+            &RefRecord {
+                name: b"HEAD".to_vec(),
+                update_index: 1,
+                value: RefValue::Symref(branch.into_bytes()),
+            }
+            .as_ref(),
+        )?;
+        Ok(())
+    })?;
+    Ok(git_dir)
+}
+
+fn stack_options(kind: Kind) -> stack::Options {
+    stack::Options {
+        write: WriteOptions {
+            hash: hash_id(kind),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Reads what a repository's config says about its storage.
+struct RepoConfig {
+    file: gix_config::File,
+    path: PathBuf,
+}
+
+impl RepoConfig {
+    fn open(git_dir: &Path) -> Result<Self, Error> {
+        let path = git_dir.join("config");
+        let file = gix_config::File::from_path_no_includes(path.clone(), gix_config::Source::Local)
+            .map_err(|e| invalid(&path.display().to_string(), e.to_string()))?;
+        Ok(RepoConfig { file, path })
+    }
+
+    fn object_hash(&self) -> Result<Kind, Error> {
+        match self.file.string("extensions.objectformat") {
+            None => Ok(Kind::Sha1),
+            Some(v) if v.eq_ignore_ascii_case(b"sha1") => Ok(Kind::Sha1),
+            Some(v) if v.eq_ignore_ascii_case(b"sha256") => Ok(Kind::Sha256),
+            Some(v) => Err(invalid("extensions.objectFormat", format!("unknown object format {v}"))),
+        }
+    }
+
+    fn ref_format(&self) -> Result<RefFormat, Error> {
+        match self.file.string("extensions.refstorage") {
+            None => Ok(RefFormat::Files),
+            Some(v) if v.eq_ignore_ascii_case(b"files") => Ok(RefFormat::Files),
+            Some(v) if v.eq_ignore_ascii_case(b"reftable") => Ok(RefFormat::Reftable),
+            Some(v) => Err(invalid("extensions.refStorage", format!("unknown ref storage {v}"))),
+        }
+    }
+
+    fn set_ref_format(&mut self, to: RefFormat) -> Result<(), Error> {
+        let err = |e: gix_error::Error| invalid("config", e.to_string());
+        match to {
+            RefFormat::Reftable => {
+                self.file
+                    .set_raw_value_by("core", None, "repositoryformatversion", "1")
+                    .map_err(err)?;
+                self.file
+                    .set_raw_value_by("extensions", None, "refstorage", "reftable")
+                    .map_err(err)?;
+            }
+            RefFormat::Files => {
+                if let Ok(mut s) = self.file.section_mut("extensions", None) {
+                    s.remove("refstorage");
+                    s.remove("refStorage");
+                }
+            }
+        }
+        let mut out = Vec::new();
+        self.file.write_to(&mut out).map_err(io(&self.path))?;
+        let tmp = self.path.with_extension("lock");
+        write(&tmp, &out)?;
+        std::fs::rename(&tmp, &self.path).map_err(io(&self.path))
+    }
+}
+
+/// What [`migrate`] did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrateReport {
+    /// References migrated.
+    pub refs: usize,
+    /// Reflog entries migrated.
+    pub log_entries: usize,
+    /// Where the new store was written (kept in a dry run).
+    pub staged: PathBuf,
+}
+
+/// Converts the repository at `git_dir` to the `to` format, with reflogs
+/// unless `no_reflog`, as `git refs migrate` does: the new store is built
+/// in a temporary directory first, then swapped in and the config updated.
+/// With `dry_run` the new store is left in that directory for inspection
+/// and the repository is not touched. Repositories with linked worktrees
+/// are refused, as git refuses them.
+pub fn migrate(git_dir: &Path, to: RefFormat, dry_run: bool, no_reflog: bool) -> Result<MigrateReport, Error> {
+    let mut config = RepoConfig::open(git_dir)?;
+    let from = config.ref_format()?;
+    let kind = config.object_hash()?;
+    if from == to {
+        return Err(invalid(
+            &git_dir.display().to_string(),
+            format!(
+                "repository already uses the {} format",
+                if to == RefFormat::Files { "files" } else { "reftable" }
+            ),
+        ));
+    }
+    let worktrees = git_dir.join("worktrees");
+    if std::fs::read_dir(&worktrees)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+    {
+        return Err(invalid(
+            &git_dir.display().to_string(),
+            "migrating repositories with worktrees is not supported yet",
+        ));
+    }
+    // Everything the current store holds: refs (HEAD and pseudo refs first) and reflogs.
+    let (refs, logs) = match from {
+        RefFormat::Files => read_files(git_dir, kind, no_reflog)?,
+        RefFormat::Reftable => read_reftable(git_dir, kind, no_reflog)?,
+    };
+    let staged = tempfile::Builder::new()
+        .prefix("ref_migration.")
+        .tempdir_in(git_dir)
+        .map_err(io(git_dir))?
+        .keep();
+    let report = MigrateReport {
+        refs: refs.len(),
+        log_entries: logs.iter().map(|(_, l)| l.len()).sum(),
+        staged: staged.clone(),
+    };
+    match to {
+        RefFormat::Reftable => write_reftable(&staged.join("reftable"), kind, &refs, &logs)?,
+        RefFormat::Files => write_files(&staged, &refs, &logs)?,
+    }
+    if dry_run {
+        return Ok(report);
+    }
+    // Swap: the new store goes in place, the config switches, the old store goes.
+    match to {
+        RefFormat::Reftable => {
+            std::fs::rename(staged.join("reftable"), git_dir.join("reftable")).map_err(io(git_dir))?;
+            config.set_ref_format(RefFormat::Reftable)?;
+            let _ = std::fs::remove_dir_all(git_dir.join("refs"));
+            let _ = std::fs::remove_dir_all(git_dir.join("logs"));
+            let _ = std::fs::remove_file(git_dir.join("packed-refs"));
+            for (name, _) in &refs {
+                if !name.contains(&b'/') && name.as_slice() != b"HEAD" {
+                    let _ = std::fs::remove_file(git_dir.join(name.to_str_lossy().as_ref()));
+                }
+            }
+            mkdir(&git_dir.join("refs"))?;
+            write(
+                &git_dir.join("refs/heads"),
+                b"this repository uses the reftable format\n",
+            )?;
+            write(&git_dir.join("HEAD"), b"ref: refs/heads/.invalid\n")?;
+        }
+        RefFormat::Files => {
+            let _ = std::fs::remove_file(git_dir.join("refs/heads"));
+            let _ = std::fs::remove_dir_all(git_dir.join("refs"));
+            let _ = std::fs::remove_dir_all(git_dir.join("logs"));
+            for entry in ["refs", "logs", "packed-refs"] {
+                let from = staged.join(entry);
+                if from.exists() {
+                    std::fs::rename(&from, git_dir.join(entry)).map_err(io(git_dir))?;
+                }
+            }
+            mkdir(&git_dir.join("refs/heads"))?;
+            mkdir(&git_dir.join("refs/tags"))?;
+            for e in std::fs::read_dir(&staged).map_err(io(&staged))? {
+                let e = e.map_err(io(&staged))?;
+                if e.file_type().map_err(io(&staged))?.is_file() {
+                    std::fs::rename(e.path(), git_dir.join(e.file_name())).map_err(io(git_dir))?;
+                }
+            }
+            config.set_ref_format(RefFormat::Files)?;
+            std::fs::remove_dir_all(git_dir.join("reftable")).map_err(io(git_dir))?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&staged);
+    Ok(report)
+}
+
+type Refs = Vec<(Vec<u8>, RefValue)>;
+type Logs = Vec<(Vec<u8>, Vec<gix_ref::log::Line>)>;
+
+/// Pseudo refs that are not references (git does not migrate them).
+fn skip_pseudo(name: &[u8]) -> bool {
+    matches!(name, b"FETCH_HEAD" | b"MERGE_HEAD")
+}
+
+fn read_files(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, Logs), Error> {
+    let store = gix_ref::file::Store::at(git_dir.to_owned(), kind);
+    let gix = |e: gix_error::Error| invalid(&git_dir.display().to_string(), e.to_string());
+    let mut refs = Vec::new();
+    let platform = store.iter().map_err(gix)?;
+    let pseudo = platform.pseudo().map_err(|e| io(git_dir)(e))?;
+    let all = platform.all().map_err(|e| io(git_dir)(e))?;
+    for r in pseudo.chain(all) {
+        let r = r.map_err(gix)?;
+        let name = r.name.as_bstr().to_vec();
+        if skip_pseudo(&name) {
+            continue;
+        }
+        let value = match (r.target, r.peeled) {
+            (Target::Object(id), Some(p)) if p != id => RefValue::Val2 {
+                value: id.as_bytes().to_vec(),
+                peeled: p.as_bytes().to_vec(),
+            },
+            (Target::Object(id), _) => RefValue::Val1(id.as_bytes().to_vec()),
+            (Target::Symbolic(t), _) => RefValue::Symref(t.as_bstr().to_vec()),
+        };
+        refs.push((name, value));
+    }
+    refs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut logs = Vec::new();
+    if !no_reflog {
+        let mut buf = Vec::new();
+        for (name, _) in &refs {
+            let Ok(full) = gix_ref::FullName::try_from(name.as_bstr()) else {
+                continue;
+            };
+            if let Some(it) = store.reflog_iter(full.as_ref(), &mut buf).map_err(gix)? {
+                let lines: Vec<gix_ref::log::Line> =
+                    it.map(|l| l.map(Into::into)).collect::<Result<_, _>>().map_err(gix)?;
+                if !lines.is_empty() {
+                    logs.push((name.clone(), lines));
+                }
+            }
+        }
+    }
+    Ok((refs, logs))
+}
+
+fn read_reftable(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, Logs), Error> {
+    let store = Store::at_opts(git_dir, kind, Options::default())?;
+    let mut stacks = super::worktree::Stacks::open(&store)?;
+    let stack = stacks.get(&store, &super::worktree::Which::Main)?;
+    let mut refs = Vec::new();
+    for r in stack.merged().refs()? {
+        let r = r?;
+        if !skip_pseudo(&r.name) {
+            refs.push((r.name, r.value));
+        }
+    }
+    drop(stacks);
+    let mut logs = Vec::new();
+    if !no_reflog {
+        for (name, _) in &refs {
+            if let Some(it) = store.reflog_iter(name)? {
+                logs.push((name.clone(), it.collect::<Result<Vec<_>, _>>()?));
+            }
+        }
+    }
+    Ok((refs, logs))
+}
+
+fn write_reftable(dir: &Path, kind: Kind, refs: &Refs, logs: &Logs) -> Result<(), Error> {
+    mkdir(dir)?;
+    let opts = stack::Options {
+        disable_auto_compact: true,
+        ..stack_options(kind)
+    };
+    let mut stack = Stack::open(dir, opts)?;
+    // One table: refs at update index 1; the i-th oldest entry of each
+    // reflog at index i, so that entries keep their order.
+    let max = logs.iter().map(|(_, l)| l.len() as u64).max().unwrap_or(1).max(1);
+    stack.add(|w| {
+        w.set_limits(1, max)?;
+        for (name, value) in refs {
+            w.add_ref(
+                &RefRecord {
+                    name: name.clone(),
+                    update_index: 1,
+                    value: value.clone(),
+                }
+                .as_ref(),
+            )?;
+        }
+        let mut sorted: Vec<&(Vec<u8>, Vec<gix_ref::log::Line>)> = logs.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, lines) in sorted {
+            for (i, line) in lines.iter().enumerate().rev() {
+                let mut message = line.message.to_vec();
+                message.push(b'\n');
+                w.add_log(
+                    &LogRecord {
+                        name: name.clone(),
+                        update_index: i as u64 + 1,
+                        value: LogValue::Update(LogUpdate {
+                            old_id: line.previous_oid.as_bytes().to_vec(),
+                            new_id: line.new_oid.as_bytes().to_vec(),
+                            name: line.signature.name.to_vec(),
+                            email: line.signature.email.to_vec(),
+                            time: line.signature.time.seconds.max(0) as u64,
+                            tz_offset: super::reflog::seconds_to_tz(line.signature.time.offset),
+                            message,
+                        }),
+                    }
+                    .as_ref(),
+                )?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn write_files(dir: &Path, refs: &Refs, logs: &Logs) -> Result<(), Error> {
+    let mut packed = BString::from("# pack-refs with: peeled fully-peeled sorted \n");
+    for (name, value) in refs {
+        let n = name.to_str_lossy();
+        let loose = !name.starts_with(b"refs/");
+        match value {
+            RefValue::Symref(t) => {
+                let path = dir.join(n.as_ref());
+                mkdir(path.parent().expect("has parent"))?;
+                write(&path, format!("ref: {}\n", t.to_str_lossy()).as_bytes())?;
+            }
+            RefValue::Val1(v) | RefValue::Val2 { value: v, .. } if loose => {
+                write(&dir.join(n.as_ref()), format!("{}\n", hex(v)).as_bytes())?;
+            }
+            RefValue::Val1(v) => packed.extend_from_slice(format!("{} {n}\n", hex(v)).as_bytes()),
+            RefValue::Val2 { value, peeled } => {
+                packed.extend_from_slice(format!("{} {n}\n^{}\n", hex(value), hex(peeled)).as_bytes())
+            }
+            RefValue::Deletion => {}
+        }
+    }
+    write(&dir.join("packed-refs"), &packed)?;
+    for (name, lines) in logs {
+        let path = dir.join("logs").join(name.to_str_lossy().as_ref());
+        mkdir(path.parent().expect("has parent"))?;
+        let mut out = Vec::new();
+        for l in lines {
+            l.write_to(&mut out).map_err(io(&path))?;
+        }
+        write(&path, &out)?;
+    }
+    Ok(())
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

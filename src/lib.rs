@@ -12,3 +12,8 @@ pub mod format;
 pub mod merged;
 pub mod stack;
 pub mod store;
+
+/// Backend traits over the reftable store and gix-ref's files store (see [`store::backend`]).
+pub mod backend {
+    pub use crate::store::backend::*;
+}

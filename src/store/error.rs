@@ -37,6 +37,17 @@ pub enum Error {
         /// Why it is invalid.
         reason: String,
     },
+    /// A reference would point at an object the object database does not have.
+    #[error("cannot update {name:?}: object {id} does not exist")]
+    MissingObject {
+        /// The reference.
+        name: String,
+        /// The object id.
+        id: String,
+    },
+    /// The object database could not be read.
+    #[error("object database: {0}")]
+    Odb(String),
     /// The same reference is edited twice in one transaction.
     #[error("reference {name:?} is edited more than once in one transaction")]
     DuplicateEdit {

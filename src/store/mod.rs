@@ -1,6 +1,7 @@
 //! A gix-style reference store on a reftable stack: lookups, iteration and
 //! reflogs with gix-ref's own types. This is the only layer that knows gix.
 
+pub mod backend;
 mod error;
 mod iter;
 mod reflog;
@@ -58,7 +59,6 @@ pub struct Options {
 /// }
 /// # Ok::<(), reftable::store::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Store {
     git_dir: PathBuf,
     common_dir: PathBuf,
@@ -66,6 +66,21 @@ pub struct Store {
     main: Mutex<Stack>,
     worktree: Option<Mutex<Stack>>,
     opts: Options,
+    /// The object database, when opened from a repository: used to peel
+    /// annotated tags and to check that new targets exist.
+    odb: Option<gix::OdbHandleArc>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("git_dir", &self.git_dir)
+            .field("common_dir", &self.common_dir)
+            .field("object_hash", &self.object_hash)
+            .field("linked_worktree", &self.worktree.is_some())
+            .field("has_odb", &self.odb.is_some())
+            .finish()
+    }
 }
 
 pub(crate) fn hash_id(kind: Kind) -> HashId {
@@ -85,6 +100,66 @@ impl Store {
     /// Like [`at`](Self::at), with options.
     pub fn at_opts(git_dir: &Path, object_hash: Kind, opts: Options) -> Result<Store, Error> {
         Store::open(git_dir, git_dir, false, object_hash, opts)
+    }
+
+    /// Opens the reference store of a gix repository that uses reftable,
+    /// configured as git would from the repository: object format,
+    /// `core.logAllRefUpdates`, `reftable.blockSize`, `reftable.restartInterval`,
+    /// `reftable.indexObjects`, `reftable.geometricFactor`,
+    /// `reftable.lockTimeout`, and the worktree layout.
+    pub fn from_repo(repo: &gix::Repository) -> Result<Store, Error> {
+        let config = repo.config_snapshot();
+        let storage = config.string("extensions.refStorage");
+        if !storage.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(b"reftable")) {
+            return Err(Error::InvalidName {
+                name: "extensions.refStorage".into(),
+                reason: "the repository does not use reftable".into(),
+            });
+        }
+        let mut opts = Options::default();
+        let w = &mut opts.stack.write;
+        if let Some(v) = config.integer("reftable.blockSize").filter(|&v| v > 0 && v < (1 << 24)) {
+            w.block_size = v as u32;
+        }
+        if let Some(v) = config
+            .integer("reftable.restartInterval")
+            .filter(|&v| v > 0 && v <= 65535)
+        {
+            w.restart_interval = v as usize;
+        }
+        if let Some(v) = config.boolean("reftable.indexObjects") {
+            w.skip_index_objects = !v;
+        }
+        if let Some(v) = config
+            .integer("reftable.geometricFactor")
+            .filter(|&v| (0..=255).contains(&v))
+        {
+            opts.stack.auto_compaction_factor = v as u8;
+        }
+        if let Some(v) = config.integer("reftable.lockTimeout").filter(|&v| v >= -1) {
+            opts.stack.lock_timeout_ms = v;
+        }
+        opts.write_reflog = match config.string("core.logAllRefUpdates") {
+            Some(v) if v.eq_ignore_ascii_case(b"always") => WriteReflog::Always,
+            Some(_) => match config.boolean("core.logAllRefUpdates") {
+                Some(true) => WriteReflog::Normal,
+                _ => WriteReflog::Disable,
+            },
+            None if repo.is_bare() => WriteReflog::Disable,
+            None => WriteReflog::Normal,
+        };
+        let kind = repo.object_hash();
+        let (git_dir, common_dir) = (repo.git_dir(), repo.common_dir());
+        let mut store = if git_dir != common_dir {
+            Store::open(git_dir, common_dir, true, kind, opts)?
+        } else {
+            Store::open(git_dir, git_dir, false, kind, opts)?
+        };
+        store.odb = Some(repo.objects.clone().into_arc().map_err(|e| Error::InvalidName {
+            name: "objects".into(),
+            reason: e.to_string(),
+        })?);
+        Ok(store)
     }
 
     /// Opens the store of a linked worktree: its private refs are in
@@ -127,6 +202,7 @@ impl Store {
             main: Mutex::new(main),
             worktree,
             opts,
+            odb: None,
         })
     }
 

@@ -24,6 +24,36 @@ struct Prepared {
     which: Which,
     local: Vec<u8>,
     previous: Option<Target>,
+    /// The fully peeled object when the new target is an annotated tag.
+    peeled: Option<ObjectId>,
+}
+
+/// Checks that `id` exists and peels it if it is an annotated tag (as far as
+/// the tag chain's objects exist).
+fn check_and_peel(odb: &gix::OdbHandleArc, name: &str, id: ObjectId) -> Result<Option<ObjectId>, Error> {
+    use gix::objs::Find;
+    let mut buf = Vec::new();
+    let (mut cur, mut peeled) = (id, None);
+    for depth in 0..64 {
+        let data = odb.try_find(&cur, &mut buf).map_err(|e| Error::Odb(e.to_string()))?;
+        let Some(data) = data else {
+            if depth == 0 {
+                return Err(Error::MissingObject {
+                    name: name.to_owned(),
+                    id: id.to_string(),
+                });
+            }
+            return Ok(None);
+        };
+        if data.kind != gix::objs::Kind::Tag {
+            return Ok(peeled);
+        }
+        cur = gix::objs::TagRefIter::from_bytes(data.data, id.kind())
+            .target_id()
+            .map_err(|e| Error::Odb(e.to_string()))?;
+        peeled = Some(cur);
+    }
+    Ok(None)
 }
 
 /// A set of reference edits applied atomically; see [`Store::transaction`].
@@ -142,11 +172,23 @@ impl<'s> Transaction<'s> {
             }
             involved.insert(which.clone());
             let local = local.to_vec();
+            let peeled = match (&store.odb, &edit.change) {
+                (
+                    Some(odb),
+                    Change::Update {
+                        new: Target::Object(id),
+                        log,
+                        ..
+                    },
+                ) if log.mode == RefLog::AndReference => check_and_peel(odb, &lossy(edit.name.as_bstr()), *id)?,
+                _ => None,
+            };
             prepared.push(Prepared {
                 edit,
                 which,
                 local,
                 previous: None,
+                peeled,
             });
         }
         // Moving the branch HEAD points to logs to HEAD's stack as well.
@@ -304,7 +346,13 @@ impl<'s> Transaction<'s> {
             let unchanged = new_target.is_some() && new_target == p.previous;
             if log_mode == RefLog::AndReference && !unchanged {
                 let value = match &new_target {
-                    Some(Target::Object(id)) => RefValue::Val1(id.as_bytes().to_vec()),
+                    Some(Target::Object(id)) => match p.peeled {
+                        Some(peeled) => RefValue::Val2 {
+                            value: id.as_bytes().to_vec(),
+                            peeled: peeled.as_bytes().to_vec(),
+                        },
+                        None => RefValue::Val1(id.as_bytes().to_vec()),
+                    },
                     Some(Target::Symbolic(n)) => RefValue::Symref(n.as_bstr().to_vec()),
                     None => RefValue::Deletion,
                 };

@@ -1,0 +1,243 @@
+//! Backend traits: one interface over the reftable [`Store`] and gix-ref's
+//! files store, so a gix program works unchanged on both kinds of
+//! repository. Errors are `gix_error::Error`, as gix-ref returns them; the
+//! reftable side's typed [`Error`] can be recovered with
+//! `err.downcast_any_ref::<reftable::store::Error>()`.
+
+use gix_ref::bstr::{BStr, ByteSlice};
+use gix_ref::log::Line;
+use gix_ref::transaction::RefEdit;
+use gix_ref::{FullNameRef, Reference};
+
+use super::{Error, Store};
+
+/// The error of backend operations.
+pub type BackendError = gix_error::Error;
+
+/// Reading and writing references, whatever the storage.
+pub trait RefStore {
+    /// Finds a full or partial name, resolved by git's rules.
+    fn try_find_ref(&self, name: &BStr) -> Result<Option<Reference>, BackendError>;
+
+    /// Calls `f` with every reference whose full name starts with `prefix`
+    /// (`refs/` for all), in name order, until `f` returns `false`.
+    fn for_each_ref(
+        &self,
+        prefix: &BStr,
+        f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError>;
+
+    /// Calls `f` with every pseudo reference (`HEAD`, …).
+    fn for_each_pseudo_ref(
+        &self,
+        f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError>;
+
+    /// Whether `name` has a reflog.
+    fn reflog_exists(&self, name: &FullNameRef) -> Result<bool, BackendError>;
+
+    /// The reflog of `name`, oldest entry first; `None` if there is none.
+    fn reflog(&self, name: &FullNameRef) -> Result<Option<Vec<Line>>, BackendError>;
+
+    /// Starts a transaction.
+    fn transaction(&self) -> Box<dyn RefTransaction<'_> + '_>;
+
+    /// Prepares and commits `edits` in one go.
+    fn apply(
+        &self,
+        edits: Vec<RefEdit>,
+        lock_fail_mode: gix_lock::acquire::Fail,
+        committer: Option<gix_actor::SignatureRef<'_>>,
+    ) -> Result<Vec<RefEdit>, BackendError> {
+        self.transaction().prepare(edits, lock_fail_mode)?.commit(committer)
+    }
+
+    /// Like [`try_find_ref`](Self::try_find_ref), failing if it does not exist.
+    fn find_ref(&self, name: &BStr) -> Result<Reference, BackendError> {
+        match self.try_find_ref(name)? {
+            Some(r) => Ok(r),
+            None => Err(Error::NotFound {
+                name: name.to_str_lossy().into_owned(),
+            }
+            .into()),
+        }
+    }
+}
+
+/// A transaction of a [`RefStore`].
+pub trait RefTransaction<'s> {
+    /// Locks and checks the edits; see [`Transaction::prepare`](super::Transaction::prepare).
+    fn prepare(
+        self: Box<Self>,
+        edits: Vec<RefEdit>,
+        lock_fail_mode: gix_lock::acquire::Fail,
+    ) -> Result<Box<dyn RefTransaction<'s> + 's>, BackendError>;
+    /// Writes the prepared edits.
+    fn commit(self: Box<Self>, committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Vec<RefEdit>, BackendError>;
+    /// Releases the locks without writing.
+    fn rollback(self: Box<Self>) -> Vec<RefEdit>;
+}
+
+impl RefStore for Store {
+    fn try_find_ref(&self, name: &BStr) -> Result<Option<Reference>, BackendError> {
+        Ok(self.try_find(name.as_bytes())?)
+    }
+
+    fn for_each_ref(
+        &self,
+        prefix: &BStr,
+        f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError> {
+        let platform = self.iter()?;
+        for r in platform.prefixed(prefix.as_bytes())? {
+            if !f(r?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_pseudo_ref(
+        &self,
+        f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError> {
+        let platform = self.iter()?;
+        for r in platform.pseudo()? {
+            if !f(r?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn reflog_exists(&self, name: &FullNameRef) -> Result<bool, BackendError> {
+        Ok(Store::reflog_exists(self, name.as_bstr().as_bytes())?)
+    }
+
+    fn reflog(&self, name: &FullNameRef) -> Result<Option<Vec<Line>>, BackendError> {
+        match self.reflog_iter(name.as_bstr().as_bytes())? {
+            Some(it) => Ok(Some(it.collect::<Result<Vec<_>, _>>()?)),
+            None => Ok(None),
+        }
+    }
+
+    fn transaction(&self) -> Box<dyn RefTransaction<'_> + '_> {
+        Box::new(Store::transaction(self))
+    }
+}
+
+impl<'s> RefTransaction<'s> for super::Transaction<'s> {
+    fn prepare(
+        self: Box<Self>,
+        edits: Vec<RefEdit>,
+        lock_fail_mode: gix_lock::acquire::Fail,
+    ) -> Result<Box<dyn RefTransaction<'s> + 's>, BackendError> {
+        Ok(Box::new(super::Transaction::prepare(*self, edits, lock_fail_mode)?))
+    }
+    fn commit(self: Box<Self>, committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Vec<RefEdit>, BackendError> {
+        Ok(super::Transaction::commit(*self, committer)?)
+    }
+    fn rollback(self: Box<Self>) -> Vec<RefEdit> {
+        super::Transaction::rollback(*self)
+    }
+}
+
+impl RefStore for gix_ref::file::Store {
+    fn try_find_ref(&self, name: &BStr) -> Result<Option<Reference>, BackendError> {
+        self.try_find(name)
+    }
+
+    fn for_each_ref(
+        &self,
+        prefix: &BStr,
+        f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError> {
+        let platform = self.iter()?;
+        let io =
+            |e: std::io::Error| -> BackendError { Error::Stack(crate::stack::Error::io(self.git_dir())(e)).into() };
+        // gix-ref takes path-like prefixes: a trailing slash names a directory.
+        let dir = prefix.to_str_lossy();
+        let dir = dir.trim_end_matches('/');
+        let rel: Result<&gix::path::RelativePath, _> = dir.try_into();
+        let rel = rel.map_err(|e| Error::InvalidName {
+            name: dir.to_owned(),
+            reason: e.to_string(),
+        })?;
+        for r in platform.prefixed(rel).map_err(io)? {
+            let r = r?;
+            if !r.name.as_bstr().starts_with(prefix.as_bytes()) {
+                continue;
+            }
+            if !f(r)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_pseudo_ref(
+        &self,
+        f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError> {
+        let platform = self.iter()?;
+        let io =
+            |e: std::io::Error| -> BackendError { Error::Stack(crate::stack::Error::io(self.git_dir())(e)).into() };
+        for r in platform.pseudo().map_err(io)? {
+            if !f(r?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn reflog_exists(&self, name: &FullNameRef) -> Result<bool, BackendError> {
+        gix_ref::file::Store::reflog_exists(self, name)
+    }
+
+    fn reflog(&self, name: &FullNameRef) -> Result<Option<Vec<Line>>, BackendError> {
+        let mut buf = Vec::new();
+        match self.reflog_iter(name, &mut buf)? {
+            Some(it) => Ok(Some(it.map(|l| l.map(Into::into)).collect::<Result<Vec<Line>, _>>()?)),
+            None => Ok(None),
+        }
+    }
+
+    fn transaction(&self) -> Box<dyn RefTransaction<'_> + '_> {
+        Box::new(gix_ref::file::Store::transaction(self))
+    }
+}
+
+impl<'s> RefTransaction<'s> for gix_ref::file::Transaction<'s, 's> {
+    fn prepare(
+        self: Box<Self>,
+        edits: Vec<RefEdit>,
+        lock_fail_mode: gix_lock::acquire::Fail,
+    ) -> Result<Box<dyn RefTransaction<'s> + 's>, BackendError> {
+        Ok(Box::new(gix_ref::file::Transaction::prepare(
+            *self,
+            edits,
+            lock_fail_mode,
+            lock_fail_mode,
+        )?))
+    }
+    fn commit(self: Box<Self>, committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Vec<RefEdit>, BackendError> {
+        gix_ref::file::Transaction::commit(*self, committer)
+    }
+    fn rollback(self: Box<Self>) -> Vec<RefEdit> {
+        gix_ref::file::Transaction::rollback(*self)
+    }
+}
+
+/// The reference store of `repo`, whichever backend its
+/// `extensions.refStorage` names.
+pub fn open(repo: &gix::Repository) -> Result<Box<dyn RefStore>, Error> {
+    let storage = repo.config_snapshot().string("extensions.refStorage");
+    match storage.as_deref().map(|s| s.to_ascii_lowercase()) {
+        Some(s) if s.as_slice() == b"reftable" => Ok(Box::new(Store::from_repo(repo)?)),
+        Some(s) if s.as_slice() != b"files" => Err(Error::InvalidName {
+            name: "extensions.refStorage".into(),
+            reason: format!("unknown reference storage {}", s.as_bstr()),
+        }),
+        _ => Ok(Box::new(repo.refs.clone())),
+    }
+}

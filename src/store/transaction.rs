@@ -214,10 +214,21 @@ impl<'s> Transaction<'s> {
             let expected = match &p.edit.change {
                 Change::Update { expected, .. } | Change::Delete { expected, .. } => expected,
             };
+            let new_value = match &p.edit.change {
+                Change::Update { new, .. } => Some(new),
+                Change::Delete { .. } => None,
+            };
+            if new_value.is_none() && *expected == PreviousValue::MustNotExist {
+                return Err(Error::InvalidName {
+                    name: lossy(p.edit.name.as_bstr()),
+                    reason: "a deletion cannot expect the reference not to exist".into(),
+                });
+            }
             let ok = match expected {
                 PreviousValue::Any => true,
                 PreviousValue::MustExist => current.is_some(),
-                PreviousValue::MustNotExist => current.is_none(),
+                // As gix-ref: creating a ref that already has the new value is fine.
+                PreviousValue::MustNotExist => current.is_none() || current.as_ref() == new_value,
                 PreviousValue::MustExistAndMatch(t) => current.as_ref() == Some(t),
                 PreviousValue::ExistingMustMatch(t) => current.is_none() || current.as_ref() == Some(t),
             };

@@ -375,3 +375,56 @@ fn delete_removes_ref_and_reflog_and_deref_follows_symrefs() {
     git_out(&dir, &["refs", "verify"]);
     git_out(&dir, &["fsck", "--no-progress"]);
 }
+
+#[test]
+fn namespaces_prefix_on_the_way_in_and_strip_on_the_way_out() {
+    let (_tmp, dir, c) = repo();
+    let mut store = Store::at(&dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
+    store.set_namespace(Some(gix_ref::namespace::expand("foo").unwrap()));
+    apply(
+        &store,
+        vec![
+            RefEdit::update(
+                name("refs/heads/ns-branch"),
+                c[0],
+                PreviousValue::MustNotExist,
+                "in namespace",
+            ),
+            RefEdit::update(
+                name("HEAD"),
+                Target::Symbolic(name("refs/heads/ns-branch")),
+                PreviousValue::Any,
+                "",
+            ),
+        ],
+    )
+    .unwrap();
+    // Git sees the stored, prefixed names.
+    let raw = git_out(
+        &dir,
+        &["for-each-ref", "--format=%(refname) %(symref)", "refs/namespaces/"],
+    );
+    assert_eq!(
+        raw,
+        "refs/namespaces/foo/HEAD refs/namespaces/foo/refs/heads/ns-branch\nrefs/namespaces/foo/refs/heads/ns-branch \n"
+    );
+    // We see the namespace only, stripped.
+    let names: Vec<String> = store
+        .iter()
+        .unwrap()
+        .all()
+        .unwrap()
+        .map(|r| r.unwrap().name.to_string())
+        .collect();
+    assert_eq!(names, ["refs/heads/ns-branch"]);
+    let head = store.find("HEAD").unwrap();
+    assert_eq!(head.target, Target::Symbolic(name("refs/heads/ns-branch")));
+    assert_eq!(store.find("ns-branch").unwrap().target, Target::Object(c[0]));
+    assert!(
+        store.try_find("main").unwrap().is_none(),
+        "refs outside the namespace are invisible"
+    );
+    // As in git, reflogs are auto-created by the stored name, which is not under refs/heads/.
+    assert!(!store.reflog_exists("refs/heads/ns-branch").unwrap());
+    git_out(&dir, &["refs", "verify"]);
+}

@@ -34,6 +34,8 @@ impl<'s> Platform<'s> {
 
     /// References whose full name starts with `prefix`, found by seeking.
     pub fn prefixed(&self, prefix: &[u8]) -> Result<RefIter<'_>, Error> {
+        let stored = self.store.ns_in(prefix);
+        let prefix = stored.as_slice();
         let mut sources = Vec::with_capacity(2);
         match &self.stacks.current {
             None => sources.push(Source::new(
@@ -54,6 +56,7 @@ impl<'s> Platform<'s> {
             sources,
             kind: self.store.object_hash,
             pseudo: false,
+            store: self.store,
         })
     }
 
@@ -64,6 +67,7 @@ impl<'s> Platform<'s> {
             sources: vec![Source::new(stack.merged().refs()?, b"", Filter::Everything)],
             kind: self.store.object_hash,
             pseudo: true,
+            store: self.store,
         })
     }
 }
@@ -121,6 +125,7 @@ pub struct RefIter<'p> {
     sources: Vec<Source<'p>>,
     kind: gix_hash::Kind,
     pseudo: bool,
+    store: &'p Store,
 }
 
 impl RefIter<'_> {
@@ -142,7 +147,7 @@ impl Iterator for RefIter<'_> {
     type Item = Result<Reference, Error>;
     fn next(&mut self) -> Option<Self::Item> {
         match self.next_record() {
-            Ok(Some(rec)) => Some(to_reference(rec, self.kind)),
+            Ok(Some(rec)) => Some(to_reference(rec, self.kind).and_then(|r| self.store.ns_out_ref(r))),
             Ok(None) => None,
             Err(e) => Some(Err(e)),
         }

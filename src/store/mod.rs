@@ -69,6 +69,8 @@ pub struct Store {
     /// The object database, when opened from a repository: used to peel
     /// annotated tags and to check that new targets exist.
     odb: Option<gix::OdbHandleArc>,
+    /// `refs/namespaces/<ns>/` when a namespace is set.
+    namespace: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -155,6 +157,7 @@ impl Store {
         } else {
             Store::open(git_dir, git_dir, false, kind, opts)?
         };
+        store.set_namespace(repo.namespace().cloned());
         store.odb = Some(repo.objects.clone().into_arc().map_err(|e| Error::InvalidName {
             name: "objects".into(),
             reason: e.to_string(),
@@ -203,6 +206,7 @@ impl Store {
             worktree,
             opts,
             odb: None,
+            namespace: None,
         })
     }
 
@@ -233,6 +237,54 @@ impl Store {
         Ok(s)
     }
 
+    /// Sets the namespace (`GIT_NAMESPACE`): names are prefixed with
+    /// `refs/namespaces/<ns>/` on the way in and stripped on the way out;
+    /// refs outside the namespace are invisible.
+    pub fn set_namespace(&mut self, namespace: Option<gix_ref::Namespace>) {
+        self.namespace = namespace.map(|n| n.as_bstr().to_vec());
+    }
+
+    /// The namespace prefix (`refs/namespaces/<ns>/`), if one is set.
+    pub fn namespace(&self) -> Option<&BStr> {
+        self.namespace.as_deref().map(|n| n.as_bstr())
+    }
+
+    /// The stored name of `name` (namespace prefixed).
+    pub(crate) fn ns_in(&self, name: &[u8]) -> Vec<u8> {
+        match &self.namespace {
+            Some(ns) if !name.starts_with(b"main-worktree/") && !name.starts_with(b"worktrees/") => {
+                let mut v = ns.clone();
+                v.extend_from_slice(name);
+                v
+            }
+            _ => name.to_vec(),
+        }
+    }
+
+    /// The visible name of a stored name, `None` if outside the namespace.
+    pub(crate) fn ns_out<'a>(&self, name: &'a [u8]) -> Option<&'a [u8]> {
+        match &self.namespace {
+            Some(ns) => name.strip_prefix(ns.as_slice()),
+            None => Some(name),
+        }
+    }
+
+    /// Strips the namespace from a reference read from the stacks.
+    pub(crate) fn ns_out_ref(&self, mut r: Reference) -> Result<Reference, Error> {
+        if self.namespace.is_none() {
+            return Ok(r);
+        }
+        if let Some(n) = self.ns_out(r.name.as_bstr()) {
+            r.name = full_name(n)?;
+        }
+        if let Target::Symbolic(t) = &r.target {
+            if let Some(n) = self.ns_out(t.as_bstr()) {
+                r.target = Target::Symbolic(full_name(n)?);
+            }
+        }
+        Ok(r)
+    }
+
     /// Finds `name`, a full or partial name, resolved by git's rules:
     /// `name`, `refs/name`, `refs/tags/name`, `refs/heads/name`,
     /// `refs/remotes/name`, `refs/remotes/name/HEAD`.
@@ -242,10 +294,11 @@ impl Store {
         let mut stacks = worktree::Stacks::open(self)?;
         let linked = self.is_linked_worktree();
         for candidate in candidates(name) {
-            let (which, local) = worktree::route(&candidate, linked);
+            let stored = self.ns_in(&candidate);
+            let (which, local) = worktree::route(&stored, linked);
             if let Some(mut rec) = stacks.get(self, &which)?.merged().find_ref(local)? {
-                rec.name = candidate.clone();
-                return Ok(Some(to_reference(rec, self.object_hash)?));
+                rec.name = stored.clone();
+                return Ok(Some(self.ns_out_ref(to_reference(rec, self.object_hash)?)?));
             }
         }
         Ok(None)

@@ -37,7 +37,8 @@ impl Store {
     /// Whether `name` (a full name) has reflog entries.
     pub fn reflog_exists(&self, name: impl AsRef<[u8]>) -> Result<bool, Error> {
         let mut stacks = Stacks::open(self)?;
-        let (which, name) = route(name.as_ref(), self.is_linked_worktree());
+        let stored = self.ns_in(name.as_ref());
+        let (which, name) = route(&stored, self.is_linked_worktree());
         let stack = stacks.get(self, &which)?;
         let mut it = stack.merged().seek_log(name)?;
         Ok(it.next_log()?.is_some_and(|l| l.name == name))
@@ -45,7 +46,8 @@ impl Store {
 
     fn reflog_lines(&self, name: &[u8]) -> Result<Vec<Line>, Error> {
         let mut stacks = Stacks::open(self)?;
-        let (which, name) = route(name, self.is_linked_worktree());
+        let stored = self.ns_in(name);
+        let (which, name) = route(&stored, self.is_linked_worktree());
         let stack = stacks.get(self, &which)?;
         let mut it = stack.merged().seek_log(name)?;
         let mut lines = Vec::new();

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use gix_hash::ObjectId;
 use gix_ref::bstr::{BString, ByteSlice};
 use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefEditsExt, RefLog};
-use gix_ref::Target;
+use gix_ref::{FullName, Target};
 
 use super::reflog::seconds_to_tz;
 use super::worktree::{route, Stacks, Which};
@@ -26,6 +26,37 @@ struct Prepared {
     previous: Option<Target>,
     /// The fully peeled object when the new target is an annotated tag.
     peeled: Option<ObjectId>,
+}
+
+/// Maps names (and symbolic targets) of `edit` through `f`.
+fn map_names(mut edit: RefEdit, f: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Result<RefEdit, Error> {
+    let map = |n: &FullName| -> Result<FullName, Error> {
+        match f(n.as_bstr()) {
+            Some(v) => super::full_name(&v),
+            None => Ok(n.clone()),
+        }
+    };
+    let map_target = |t: &mut Target| -> Result<(), Error> {
+        if let Target::Symbolic(n) = t {
+            *n = map(n)?;
+        }
+        Ok(())
+    };
+    edit.name = map(&edit.name)?;
+    match &mut edit.change {
+        Change::Update { new, expected, .. } => {
+            map_target(new)?;
+            if let PreviousValue::MustExistAndMatch(t) | PreviousValue::ExistingMustMatch(t) = expected {
+                map_target(t)?;
+            }
+        }
+        Change::Delete { expected, .. } => {
+            if let PreviousValue::MustExistAndMatch(t) | PreviousValue::ExistingMustMatch(t) = expected {
+                map_target(t)?;
+            }
+        }
+    }
+    Ok(edit)
 }
 
 /// Checks that `id` exists and peels it if it is an annotated tag (as far as
@@ -141,7 +172,14 @@ impl<'s> Transaction<'s> {
         let kind = store.object_hash;
         let linked = store.is_linked_worktree();
         let mut stacks = Stacks::open(store)?;
-        let mut edits: Vec<RefEdit> = edits.into_iter().collect();
+        let mut edits: Vec<RefEdit> = if store.namespace.is_some() {
+            edits
+                .into_iter()
+                .map(|e| map_names(e, &|n| Some(store.ns_in(n))))
+                .collect::<Result<_, _>>()?
+        } else {
+            edits.into_iter().collect()
+        };
         {
             let mut find = |name: &gix_ref::PartialNameRef| -> Option<Target> {
                 let (which, local) = route(name.as_bstr(), linked);
@@ -433,6 +471,9 @@ impl<'s> Transaction<'s> {
             };
             match &mut edit.change {
                 Change::Update { expected: e, .. } | Change::Delete { expected: e, .. } => *e = expected,
+            }
+            if store.namespace.is_some() {
+                edit = map_names(edit, &|n| store.ns_out(n).map(<[u8]>::to_vec))?;
             }
             applied.push(edit);
         }

@@ -428,3 +428,62 @@ fn namespaces_prefix_on_the_way_in_and_strip_on_the_way_out() {
     assert!(!store.reflog_exists("refs/heads/ns-branch").unwrap());
     git_out(&dir, &["refs", "verify"]);
 }
+
+/// Moving HEAD to another branch logs like `git symbolic-ref -m` does.
+#[test]
+fn symref_changes_are_logged_as_git_logs_them() {
+    let (_t1, ours_dir, c) = repo();
+    let (_t2, git_dir, c2) = repo();
+    assert_eq!(c, c2, "identical repositories");
+    for dir in [&ours_dir, &git_dir] {
+        git_out(dir, &["branch", "feature", &c[0].to_string()]);
+    }
+    git_out(
+        &git_dir,
+        &[
+            "symbolic-ref",
+            "-m",
+            "checkout: moving from main to feature",
+            "HEAD",
+            "refs/heads/feature",
+        ],
+    );
+    let store = Store::at(&ours_dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
+    let sig = gix_actor::Signature {
+        name: "C O Mitter".into(),
+        email: "committer@example.com".into(),
+        time: gix_date::Time {
+            seconds: 1_700_000_000,
+            offset: 0,
+        },
+    };
+    let mut buf = gix_date::parse::TimeBuf::default();
+    store
+        .transaction()
+        .prepare(
+            vec![RefEdit::update(
+                name("HEAD"),
+                Target::Symbolic(name("refs/heads/feature")),
+                PreviousValue::Any,
+                "checkout: moving from main to feature",
+            )],
+            gix_lock::acquire::Fail::Immediately,
+        )
+        .unwrap()
+        .commit(Some(sig.to_ref(&mut buf)))
+        .unwrap();
+    let newest = |dir: &Path| {
+        let s = reftable::stack::Stack::open(&dir.join(".git/reftable"), Default::default()).unwrap();
+        let mut it = s.merged().seek_log(b"HEAD").unwrap();
+        it.next_log().unwrap().unwrap().to_owned().value
+    };
+    assert_eq!(newest(&ours_dir), newest(&git_dir));
+    let log = |dir: &Path| {
+        git_out(
+            dir,
+            &["reflog", "show", "--date=raw", "--format=%gD %H %gn <%ge> %gs", "HEAD"],
+        )
+    };
+    assert_eq!(log(&ours_dir), log(&git_dir));
+    assert_eq!(git_out(&ours_dir, &["symbolic-ref", "HEAD"]), "refs/heads/feature\n");
+}

@@ -140,7 +140,18 @@ fn linked_worktree_routing_reading_and_writing() {
         "merge: fast-forward\n"
     );
     assert!(wt.reflog_exists("HEAD").unwrap());
-    let _ = c0;
+    // Opened through gix, the worktree layout is picked up from the repository.
+    let repo = gix::open(&linked).unwrap();
+    let from_repo = Store::from_repo(&repo).unwrap();
+    assert!(from_repo.is_linked_worktree());
+    assert_eq!(
+        from_repo.find("HEAD").unwrap().target,
+        Target::Symbolic(name("refs/heads/side"))
+    );
+    assert_eq!(from_repo.find("refs/worktree/mine").unwrap().target, Target::Object(c1));
+    let main_repo = gix::open(&main).unwrap();
+    assert!(!Store::from_repo(&main_repo).unwrap().is_linked_worktree());
+    assert_ne!(c0, c1);
     git_out(&linked, &["refs", "verify"]);
     git_out(&main, &["refs", "verify"]);
     git_out(&main, &["fsck", "--no-progress"]);

@@ -173,7 +173,7 @@ impl Stack {
         let written = self.write_table(
             |w: &mut TableWriter| {
                 w.set_limits(min, max)?;
-                let merged = Merged::new(tables.iter()).with_deletions(true);
+                let merged = Merged::new(tables.iter().map(|t| &**t)).with_deletions(true);
                 let mut refs = merged.refs()?;
                 while let Some(r) = refs.next_ref()? {
                     if drop_deletions && r.is_deletion() {

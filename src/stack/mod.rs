@@ -20,6 +20,7 @@ pub use lock::LockFile;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -89,7 +90,7 @@ pub struct Stack {
     dir: PathBuf,
     list_path: PathBuf,
     opts: Options,
-    tables: Vec<Table>,
+    tables: Vec<Arc<Table>>,
     names: Vec<String>,
     pin: Option<ListPin>,
     stats: CompactionStats,
@@ -134,8 +135,14 @@ impl Stack {
         &self.opts
     }
     /// The tables, oldest first.
-    pub fn tables(&self) -> &[Table] {
+    pub fn tables(&self) -> &[Arc<Table>] {
         &self.tables
+    }
+
+    /// The current tables, shared: a reader can keep iterating them after
+    /// releasing the stack (tables are immutable; unlinked files stay mapped).
+    pub fn snapshot(&self) -> Vec<Arc<Table>> {
+        self.tables.clone()
     }
     /// The table names as listed in `tables.list`.
     pub fn table_names(&self) -> &[String] {
@@ -148,7 +155,7 @@ impl Stack {
 
     /// The merged view of all tables (deletions hidden).
     pub fn merged(&self) -> Merged<'_> {
-        Merged::new(self.tables.iter())
+        Merged::new(self.tables.iter().map(|t| &**t))
     }
 
     /// The update index the next addition must use: one above the newest
@@ -235,7 +242,7 @@ impl Stack {
     }
 
     fn load(&mut self, names: &[String]) -> Result<(), Error> {
-        let mut old: Vec<Option<Table>> = std::mem::take(&mut self.tables).into_iter().map(Some).collect();
+        let mut old: Vec<Option<Arc<Table>>> = std::mem::take(&mut self.tables).into_iter().map(Some).collect();
         let old_names = std::mem::take(&mut self.names);
         let mut new = Vec::with_capacity(names.len());
         let mut result = Ok(());
@@ -251,7 +258,7 @@ impl Stack {
                         result = Err(e.into());
                         break;
                     }
-                    new.push(t)
+                    new.push(Arc::new(t))
                 }
                 Err(format::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                     result = Err(Error::MissingTable {

@@ -4,15 +4,23 @@
 
 use gix_ref::Reference;
 
-use super::worktree::{is_per_worktree, Stacks};
-use super::{to_reference, Error, Store};
-use crate::format::RefRecord;
-use crate::merged::MergedRefIter;
+use std::sync::Arc;
 
-/// Holds the stacks while iterating; see [`Store::iter`].
+use super::worktree::is_per_worktree;
+use super::{to_reference, Error, Store};
+use crate::format::{RefRecord, Table};
+use crate::merged::{Merged, MergedRefIter};
+
+/// A snapshot of the stacks to iterate; see [`Store::iter`]. It holds no
+/// lock: the store stays usable (even for writes) while iterating.
 pub struct Platform<'s> {
     store: &'s Store,
-    stacks: Stacks<'s>,
+    main: Vec<Arc<Table>>,
+    current: Option<Vec<Arc<Table>>>,
+}
+
+fn merged(tables: &[Arc<Table>]) -> Merged<'_> {
+    Merged::new(tables.iter().map(|t| &**t))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,8 +31,8 @@ enum Filter {
 }
 
 impl<'s> Platform<'s> {
-    pub(super) fn new(store: &'s Store, stacks: Stacks<'s>) -> Self {
-        Platform { store, stacks }
+    pub(super) fn new(store: &'s Store, main: Vec<Arc<Table>>, current: Option<Vec<Arc<Table>>>) -> Self {
+        Platform { store, main, current }
     }
 
     /// All references under `refs/`, sorted by name (as gix-ref's `all()`).
@@ -37,19 +45,19 @@ impl<'s> Platform<'s> {
         let stored = self.store.ns_in(prefix);
         let prefix = stored.as_slice();
         let mut sources = Vec::with_capacity(2);
-        match &self.stacks.current {
+        match &self.current {
             None => sources.push(Source::new(
-                self.stacks.main.merged().seek_ref(prefix)?,
+                merged(&self.main).seek_ref(prefix)?,
                 prefix,
                 Filter::Everything,
             )),
             Some(wt) => {
                 sources.push(Source::new(
-                    self.stacks.main.merged().seek_ref(prefix)?,
+                    merged(&self.main).seek_ref(prefix)?,
                     prefix,
                     Filter::Shared,
                 ));
-                sources.push(Source::new(wt.merged().seek_ref(prefix)?, prefix, Filter::PerWorktree));
+                sources.push(Source::new(merged(wt).seek_ref(prefix)?, prefix, Filter::PerWorktree));
             }
         }
         Ok(RefIter {
@@ -62,9 +70,9 @@ impl<'s> Platform<'s> {
 
     /// Pseudo references of this worktree (`HEAD`, `ORIG_HEAD`, …).
     pub fn pseudo(&self) -> Result<RefIter<'_>, Error> {
-        let stack = self.stacks.current.as_deref().unwrap_or(&self.stacks.main);
+        let tables = self.current.as_deref().unwrap_or(&self.main);
         Ok(RefIter {
-            sources: vec![Source::new(stack.merged().refs()?, b"", Filter::Everything)],
+            sources: vec![Source::new(merged(tables).refs()?, b"", Filter::Everything)],
             kind: self.store.object_hash,
             pseudo: true,
             store: self.store,

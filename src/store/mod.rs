@@ -314,7 +314,12 @@ impl Store {
 
     /// A platform to iterate references.
     pub fn iter(&self) -> Result<Platform<'_>, Error> {
-        Ok(Platform::new(self, worktree::Stacks::open(self)?))
+        let main = self.lock_stack(&self.main)?.snapshot();
+        let current = match &self.worktree {
+            Some(m) => Some(self.lock_stack(m)?.snapshot()),
+            None => None,
+        };
+        Ok(Platform::new(self, main, current))
     }
 }
 

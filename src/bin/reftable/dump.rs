@@ -1,34 +1,15 @@
-//! The `reftable` command-line tool.
+//! `reftable dump`: the records and block layout of tables, one per line.
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use reftable::format::{LogValueRef, RefValueRef, Table};
 
-#[derive(Parser)]
-#[command(
-    name = "reftable",
-    version,
-    about = "Read and write git's reftable reference storage"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+use crate::Fatal;
 
 #[derive(Subcommand)]
-enum Command {
-    /// Print the records of reftable files.
-    Dump {
-        #[command(subcommand)]
-        what: Dump,
-    },
-}
-
-#[derive(Subcommand)]
-enum Dump {
+pub enum Dump {
     /// Every ref and log record of one table file.
     Table {
         /// The table file.
@@ -37,6 +18,36 @@ enum Dump {
         #[arg(long)]
         blocks: bool,
     },
+    /// The merged view of a stack directory (`$GIT_DIR/reftable`): every
+    /// table's records, oldest table first.
+    Stack {
+        /// The stack directory.
+        dir: PathBuf,
+        /// Also print the block layout.
+        #[arg(long)]
+        blocks: bool,
+    },
+}
+
+pub fn run(what: Dump, out: &mut dyn Write) -> Result<i32, Fatal> {
+    let res = match what {
+        Dump::Table { file, blocks } => dump_table(&file, blocks, out),
+        Dump::Stack { dir, blocks } => (|| {
+            let names = std::fs::read_to_string(dir.join("tables.list")).unwrap_or_default();
+            let names = reftable::stack::parse_names(&names, &dir.join("tables.list"))?;
+            writeln!(
+                out,
+                "stack {} tables {}",
+                esc(dir.display().to_string().as_bytes()),
+                names.len()
+            )?;
+            for n in names {
+                dump_table(&dir.join(n), blocks, out)?;
+            }
+            Ok(())
+        })(),
+    };
+    res.map(|()| 0).map_err(|e| Fatal::msg(e.to_string()))
 }
 
 fn hex(b: &[u8]) -> String {
@@ -57,7 +68,7 @@ fn esc(b: &[u8]) -> String {
     s
 }
 
-fn dump_table(file: &std::path::Path, blocks: bool, out: &mut impl Write) -> Result<(), Box<dyn std::error::Error>> {
+fn dump_table(file: &std::path::Path, blocks: bool, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     let t = Table::open(file)?;
     let h = t.header();
     writeln!(
@@ -111,23 +122,4 @@ fn dump_table(file: &std::path::Path, blocks: bool, out: &mut impl Write) -> Res
         }
     }
     Ok(())
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let res = match cli.command {
-        Command::Dump {
-            what: Dump::Table { file, blocks },
-        } => dump_table(&file, blocks, &mut out),
-    };
-    let res = res.and_then(|()| out.flush().map_err(Into::into));
-    match res {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("fatal: {e}");
-            ExitCode::from(128)
-        }
-    }
 }

@@ -1,0 +1,288 @@
+//! `reftable for-each-ref`, output identical to `git for-each-ref`.
+
+use std::io::Write;
+
+use gix::prelude::ObjectIdExt;
+use gix_ref::bstr::ByteSlice;
+use gix_ref::{Reference, Target};
+
+use crate::repo::Repo;
+use crate::Fatal;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Format of each line (git's atoms: %(refname), %(objectname:short), …).
+    #[arg(long, default_value = "%(objectname) %(objecttype)\t%(refname)")]
+    format: String,
+    /// Sort key; repeat for more keys (the last is the primary one); `-` reverses.
+    #[arg(long)]
+    sort: Vec<String>,
+    /// Stop after <n> refs.
+    #[arg(long)]
+    count: Option<usize>,
+    patterns: Vec<String>,
+}
+
+enum Piece {
+    Lit(Vec<u8>),
+    Atom(String),
+}
+
+fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
+    let b = f.as_bytes();
+    let (mut out, mut lit, mut i) = (Vec::new(), Vec::new(), 0);
+    while i < b.len() {
+        if b[i] == b'%' && b.get(i + 1) == Some(&b'(') {
+            let end = f[i..]
+                .find(')')
+                .ok_or_else(|| Fatal::msg(format!("malformed format string {f}")))?
+                + i;
+            if !lit.is_empty() {
+                out.push(Piece::Lit(std::mem::take(&mut lit)));
+            }
+            let atom = &f[i + 2..end];
+            if !KNOWN.contains(&atom.trim_start_matches('*').split(':').next().unwrap_or("")) {
+                return Err(Fatal::msg(format!("unknown field name: {atom}")));
+            }
+            out.push(Piece::Atom(atom.to_owned()));
+            i = end + 1;
+        } else if b[i] == b'%' && b.get(i + 1) == Some(&b'%') {
+            lit.push(b'%');
+            i += 2;
+        } else if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
+            lit.push(u8::from_str_radix(&f[i + 1..i + 3], 16).expect("hex digits"));
+            i += 3;
+        } else {
+            lit.push(b[i]);
+            i += 1;
+        }
+    }
+    if !lit.is_empty() {
+        out.push(Piece::Lit(lit));
+    }
+    Ok(out)
+}
+
+const KNOWN: [&str; 7] = [
+    "refname",
+    "objectname",
+    "objecttype",
+    "symref",
+    "upstream",
+    "HEAD",
+    "push",
+];
+
+fn type_name(k: Option<gix::objs::Kind>) -> &'static str {
+    match k {
+        Some(gix::objs::Kind::Commit) => "commit",
+        Some(gix::objs::Kind::Tree) => "tree",
+        Some(gix::objs::Kind::Blob) => "blob",
+        Some(gix::objs::Kind::Tag) => "tag",
+        None => "",
+    }
+}
+
+struct Ctx<'a> {
+    repo: &'a Repo,
+    head: Option<String>,
+}
+
+impl Ctx<'_> {
+    fn atom(&self, r: &Reference, atom: &str) -> String {
+        let name = r.name.as_bstr().to_str_lossy();
+        let (deref, atom) = match atom.strip_prefix('*') {
+            Some(a) => (true, a),
+            None => (false, atom),
+        };
+        let id = self.repo.resolve(r);
+        let id = if deref {
+            match id.and_then(|id| self.repo.peel(r, id)) {
+                Some(p) => Some(p),
+                None => return String::new(),
+            }
+        } else {
+            id
+        };
+        match atom {
+            "refname" => name.into_owned(),
+            "refname:short" => self.repo.shorten(r.name.as_bstr()),
+            "objectname" => id.map(|i| i.to_string()).unwrap_or_default(),
+            "objectname:short" => id
+                .map(|i| {
+                    i.attach(&self.repo.gix)
+                        .shorten()
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|_| i.to_string()[..7].to_owned())
+                })
+                .unwrap_or_default(),
+            "objecttype" => type_name(id.and_then(|i| self.repo.kind(i))).to_owned(),
+            "symref" => match &r.target {
+                Target::Symbolic(t) if !deref => t.as_bstr().to_str_lossy().into_owned(),
+                _ => String::new(),
+            },
+            "HEAD" => {
+                if !deref && self.head.as_deref() == Some(name.as_ref()) {
+                    "*".into()
+                } else {
+                    " ".into()
+                }
+            }
+            "upstream" | "upstream:short" => {
+                let Some(branch) = name.strip_prefix("refs/heads/") else {
+                    return String::new();
+                };
+                let config = self.repo.gix.config_snapshot();
+                let remote = config.string(format!("branch.{branch}.remote").as_str());
+                let merge = config.string(format!("branch.{branch}.merge").as_str());
+                match (remote, merge) {
+                    (Some(remote), Some(merge)) => {
+                        let merge = merge.to_str_lossy().into_owned();
+                        let full = if remote.as_bytes() == b"." {
+                            merge
+                        } else {
+                            format!(
+                                "refs/remotes/{}/{}",
+                                remote.to_str_lossy(),
+                                merge.trim_start_matches("refs/heads/")
+                            )
+                        };
+                        if atom == "upstream:short" {
+                            self.repo.shorten(full.as_str().into())
+                        } else {
+                            full
+                        }
+                    }
+                    _ => String::new(),
+                }
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+/// `for-each-ref` pattern: a literal prefix up to a slash, or a glob.
+fn matches(name: &str, pattern: &str) -> bool {
+    if name == pattern
+        || (name.starts_with(pattern) && (pattern.ends_with('/') || name.as_bytes()[pattern.len()] == b'/'))
+    {
+        return true;
+    }
+    pattern.contains(['*', '?', '[']) && glob(pattern.as_bytes(), name.as_bytes())
+}
+
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    match (p.first(), s.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
+        (Some(b'?'), Some(_)) => glob(&p[1..], &s[1..]),
+        (Some(b'['), Some(&c)) => match p.iter().position(|&x| x == b']') {
+            Some(end) if end > 1 => {
+                let set = &p[1..end];
+                let (neg, set) = match set.first() {
+                    Some(b'!' | b'^') => (true, &set[1..]),
+                    _ => (false, set),
+                };
+                let mut hit = false;
+                let mut i = 0;
+                while i < set.len() {
+                    if i + 2 < set.len() && set[i + 1] == b'-' {
+                        hit |= set[i] <= c && c <= set[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= set[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != neg && glob(&p[end + 1..], &s[1..])
+            }
+            _ => c == b'[' && glob(&p[1..], &s[1..]),
+        },
+        (Some(&a), Some(&b)) => a == b && glob(&p[1..], &s[1..]),
+        _ => false,
+    }
+}
+
+pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    let pieces = parse_format(&a.format)?;
+    for key in &a.sort {
+        let k = key.trim_start_matches('-');
+        if !KNOWN.contains(&k.trim_start_matches('*').split(':').next().unwrap_or("")) {
+            return Err(Fatal::msg(format!("unknown field name: {k}")));
+        }
+    }
+    let head = repo.exact("HEAD".into()).and_then(|h| match h.target {
+        Target::Symbolic(t) => Some(t.as_bstr().to_str_lossy().into_owned()),
+        _ => None,
+    });
+    let ctx = Ctx { repo, head };
+    let line = |r: &Reference| -> Vec<u8> {
+        let mut v = Vec::new();
+        for p in &pieces {
+            match p {
+                Piece::Lit(l) => v.extend_from_slice(l),
+                Piece::Atom(at) => v.extend_from_slice(ctx.atom(r, at).as_bytes()),
+            }
+        }
+        v.push(b'\n');
+        v
+    };
+    let keep = |r: &Reference| {
+        a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&r.name.as_bstr().to_str_lossy(), p))
+    };
+    let default_sort = a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname");
+    let limit = a.count.unwrap_or(usize::MAX);
+    if default_sort {
+        // Streams: one ref at a time.
+        let (mut n, mut err) = (0, None);
+        repo.for_each("refs/", &mut |r| {
+            if n >= limit {
+                return false;
+            }
+            if keep(&r) {
+                n += 1;
+                if let Err(e) = out.write_all(&line(&r)) {
+                    err = Some(e);
+                    return false;
+                }
+            }
+            true
+        })?;
+        if let Some(e) = err {
+            return Err(e.into());
+        }
+        return Ok(0);
+    }
+    let mut all = Vec::new();
+    repo.for_each("refs/", &mut |r| {
+        if keep(&r) {
+            all.push(r);
+        }
+        true
+    })?;
+    // The last --sort is the primary key; ties fall back to the refname.
+    let keys: Vec<(bool, &str)> = a
+        .sort
+        .iter()
+        .rev()
+        .map(|k| (k.starts_with('-'), k.trim_start_matches('-')))
+        .collect();
+    let mut decorated: Vec<(Vec<String>, Reference)> = all
+        .into_iter()
+        .map(|r| (keys.iter().map(|(_, k)| ctx.atom(&r, k)).collect(), r))
+        .collect();
+    decorated.sort_by(|(ka, ra), (kb, rb)| {
+        for (i, (rev, _)) in keys.iter().enumerate() {
+            let o = ka[i].cmp(&kb[i]);
+            let o = if *rev { o.reverse() } else { o };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        ra.name.cmp(&rb.name)
+    });
+    for (_, r) in decorated.iter().take(limit) {
+        out.write_all(&line(r))?;
+    }
+    Ok(0)
+}

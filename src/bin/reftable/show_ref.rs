@@ -1,0 +1,137 @@
+//! `reftable show-ref`, output and exit codes as `git show-ref`.
+
+use std::io::Write;
+
+use gix_ref::bstr::ByteSlice;
+use gix_ref::Reference;
+
+use crate::repo::Repo;
+use crate::Fatal;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Show the HEAD reference, even if it would be filtered out.
+    #[arg(long)]
+    head: bool,
+    /// Only show branches.
+    #[arg(long, alias = "heads")]
+    branches: bool,
+    /// Only show tags.
+    #[arg(long)]
+    tags: bool,
+    /// Dereference tags into object ids.
+    #[arg(short = 'd', long)]
+    dereference: bool,
+    /// Only show the object id, with <n> digits.
+    #[arg(short = 's', long, num_args = 0..=1, default_missing_value = "0", require_equals = true)]
+    hash: Option<usize>,
+    /// Use <n> digits to display object names.
+    #[arg(long, num_args = 0..=1, default_missing_value = "7", require_equals = true)]
+    abbrev: Option<usize>,
+    /// Stricter reference checking: exact ref paths.
+    #[arg(long)]
+    verify: bool,
+    /// Check for reference existence without resolving.
+    #[arg(long)]
+    exists: bool,
+    /// Do not print results.
+    #[arg(short, long)]
+    quiet: bool,
+    patterns: Vec<String>,
+}
+
+fn abbrev(id: &gix_hash::ObjectId, n: Option<usize>) -> String {
+    let hex = id.to_string();
+    match n {
+        Some(n) if n > 0 => hex[..n.clamp(4, hex.len())].to_owned(),
+        _ => hex,
+    }
+}
+
+/// Git's pattern match: the pattern matches a tail of the name made of whole components.
+fn matches(name: &str, pattern: &str) -> bool {
+    name == pattern || (name.ends_with(pattern) && name.as_bytes()[name.len() - pattern.len() - 1] == b'/')
+}
+
+pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    if a.exists {
+        let [name] = a.patterns.as_slice() else {
+            return Err(Fatal::usage("--exists requires exactly one reference"));
+        };
+        return Ok(match repo.exact(name.as_str().into()) {
+            Some(_) => 0,
+            None => {
+                eprintln!("error: reference does not exist");
+                2
+            }
+        });
+    }
+    let digits = a.hash.filter(|&n| n > 0).or(a.abbrev);
+    let show = |r: &Reference, out: &mut dyn Write| -> Result<(), Fatal> {
+        let Some(id) = repo.resolve(r) else { return Ok(()) };
+        if a.quiet {
+            return Ok(());
+        }
+        let name = r.name.as_bstr().to_str_lossy();
+        if a.hash.is_some() {
+            writeln!(out, "{}", abbrev(&id, digits))?;
+        } else {
+            writeln!(out, "{} {name}", abbrev(&id, digits))?;
+        }
+        if a.dereference {
+            if let Some(p) = repo.peel(r, id) {
+                if a.hash.is_some() {
+                    writeln!(out, "{}", abbrev(&p, digits))?;
+                } else {
+                    writeln!(out, "{} {name}^{{}}", abbrev(&p, digits))?;
+                }
+            }
+        }
+        Ok(())
+    };
+    if a.verify {
+        if a.patterns.is_empty() {
+            return Err(Fatal::msg("--verify requires a reference"));
+        }
+        for name in &a.patterns {
+            let found = (name.starts_with("refs/") || name == "HEAD")
+                .then(|| repo.exact(name.as_str().into()))
+                .flatten();
+            match found {
+                Some(r) => show(&r, out)?,
+                None if a.quiet => return Ok(1),
+                None => return Err(Fatal::msg(format!("'{name}' - not a valid ref"))),
+            }
+        }
+        return Ok(0);
+    }
+    let mut found = false;
+    if a.head {
+        if let Some(h) = repo.exact("HEAD".into()) {
+            show(&h, out)?;
+            found = true;
+        }
+    }
+    let mut err = None;
+    repo.for_each("refs/", &mut |r| {
+        let name = r.name.as_bstr().to_str_lossy().into_owned();
+        if (a.branches || a.tags)
+            && !((a.branches && name.starts_with("refs/heads/")) || (a.tags && name.starts_with("refs/tags/")))
+        {
+            return true;
+        }
+        if !a.patterns.is_empty() && !a.patterns.iter().any(|p| matches(&name, p)) {
+            return true;
+        }
+        found = true;
+        if let Err(e) = show(&r, out) {
+            err = Some(e);
+            return false;
+        }
+        true
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    Ok(if found { 0 } else { 1 })
+}

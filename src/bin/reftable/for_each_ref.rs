@@ -141,11 +141,13 @@ impl Ctx<'_> {
                         let full = if remote.as_bytes() == b"." {
                             merge
                         } else {
-                            format!(
-                                "refs/remotes/{}/{}",
-                                remote.to_str_lossy(),
-                                merge.trim_start_matches("refs/heads/")
-                            )
+                            // The tracking ref: `merge` mapped through the remote's fetch refspecs.
+                            let key = format!("remote.{}.fetch", remote.to_str_lossy());
+                            let specs = config.strings(key.as_str()).unwrap_or_default();
+                            match specs.iter().find_map(|s| map_refspec(&s.to_str_lossy(), &merge)) {
+                                Some(t) => t,
+                                None => return String::new(),
+                            }
                         };
                         if atom == "upstream:short" {
                             self.repo.shorten(full.as_str().into())
@@ -158,6 +160,19 @@ impl Ctx<'_> {
             }
             _ => String::new(),
         }
+    }
+}
+
+/// Maps `name` through a fetch refspec `[+]src:dst` (with at most one `*`).
+fn map_refspec(spec: &str, name: &str) -> Option<String> {
+    let (src, dst) = spec.trim_start_matches('+').split_once(':')?;
+    match (src.split_once('*'), dst.split_once('*')) {
+        (Some((sp, ss)), Some((dp, ds))) => {
+            let mid = name.strip_prefix(sp)?.strip_suffix(ss)?;
+            Some(format!("{dp}{mid}{ds}"))
+        }
+        (None, None) if src == name => Some(dst.to_owned()),
+        _ => None,
     }
 }
 

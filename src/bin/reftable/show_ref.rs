@@ -94,9 +94,11 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             return Err(Fatal::msg("--verify requires a reference"));
         }
         for name in &a.patterns {
+            // A dangling symref is not a valid ref either.
             let found = (name.starts_with("refs/") || name == "HEAD")
                 .then(|| repo.exact(name.as_str().into()))
-                .flatten();
+                .flatten()
+                .filter(|r| repo.resolve(r).is_some());
             match found {
                 Some(r) => show(&r, out)?,
                 None if a.quiet => return Ok(1),
@@ -107,7 +109,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     }
     let mut found = false;
     if a.head {
-        if let Some(h) = repo.exact("HEAD".into()) {
+        if let Some(h) = repo.exact("HEAD".into()).filter(|h| repo.resolve(h).is_some()) {
             show(&h, out)?;
             found = true;
         }

@@ -1,0 +1,181 @@
+//! The `reftable` command against `git` itself: same arguments on the same
+//! repositories, same stdout, exit code and first word of stderr.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::*;
+
+pub struct Outcome {
+    pub stdout: String,
+    pub code: i32,
+    pub stderr: String,
+}
+
+fn run(mut cmd: Command, stdin: Option<&str>) -> Outcome {
+    use std::io::Write;
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let input = stdin.unwrap_or("").to_owned();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Outcome {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn ours(dir: &Path, args: &[&str], stdin: Option<&str>) -> Outcome {
+    let mut c = git(dir); // same hermetic environment
+    c.env("GIT_CONFIG_NOSYSTEM", "1");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.current_dir(dir).args(args);
+    run(cmd, stdin)
+}
+
+pub fn theirs(dir: &Path, args: &[&str], stdin: Option<&str>) -> Outcome {
+    let mut c = git(dir);
+    c.args(args);
+    run(c, stdin)
+}
+
+fn first_word(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or("")
+}
+
+/// Runs `args` with both tools and asserts the same observable result.
+#[track_caller]
+pub fn same(dir: &Path, args: &[&str]) -> Outcome {
+    let (a, b) = (ours(dir, args, None), theirs(dir, args, None));
+    let what = format!("{args:?} in {}", dir.display());
+    assert_lines_eq(&a.stdout, &b.stdout, &what);
+    assert_eq!(
+        a.code, b.code,
+        "exit code of {what}; ours stderr: {} git stderr: {}",
+        a.stderr, b.stderr
+    );
+    assert_eq!(
+        first_word(&a.stderr),
+        first_word(&b.stderr),
+        "stderr of {what}: ours {:?}, git {:?}",
+        a.stderr,
+        b.stderr
+    );
+    assert_ne!(a.code, 101, "panic: {}", a.stderr);
+    a
+}
+
+fn files_repo(tmp: &Path) -> std::path::PathBuf {
+    let dir = tmp.join("files");
+    git_out(
+        tmp,
+        &["init", "-q", "--initial-branch=main", "--ref-format=files", "files"],
+    );
+    git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
+    git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "b"]);
+    git_out(&dir, &["tag", "-a", "-m", "t", "v1", "HEAD~1"]);
+    git_out(&dir, &["branch", "feature", "HEAD~1"]);
+    git_out(&dir, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    git_out(
+        &dir,
+        &["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"],
+    );
+    git_out(&dir, &["config", "branch.main.remote", "origin"]);
+    git_out(&dir, &["config", "branch.main.merge", "refs/heads/main"]);
+    git_out(&dir, &["config", "remote.origin.url", "/nonexistent"]);
+    git_out(
+        &dir,
+        &["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"],
+    );
+    git_out(&dir, &["config", "branch.feature.remote", "elsewhere"]);
+    git_out(&dir, &["config", "branch.feature.merge", "refs/heads/feature"]);
+    dir
+}
+
+const READ_CASES: &[&[&str]] = &[
+    &["show-ref"],
+    &["show-ref", "--head"],
+    &["show-ref", "--tags"],
+    &["show-ref", "--branches"],
+    &["show-ref", "--heads", "--tags", "-d"],
+    &["show-ref", "--hash"],
+    &["show-ref", "--hash=10", "main"],
+    &["show-ref", "--abbrev=9", "-d"],
+    &["show-ref", "main"],
+    &["show-ref", "heads/main", "v1.0"],
+    &["show-ref", "nothing-matches"],
+    &["show-ref", "--verify", "refs/heads/main"],
+    &["show-ref", "--verify", "HEAD"],
+    &["show-ref", "--verify", "main"],
+    &["show-ref", "--verify", "refs/heads/nope"],
+    &["show-ref", "--verify", "-q", "refs/heads/nope"],
+    &["show-ref", "--exists", "refs/heads/main"],
+    &["show-ref", "--exists", "refs/heads/nope"],
+    &["show-ref", "--bogus-option"],
+    &["for-each-ref"],
+    &[
+        "for-each-ref",
+        "--format=%(refname) %(objectname) %(*objectname) %(symref)",
+    ],
+    &[
+        "for-each-ref",
+        "--format=%(HEAD)|%(refname:short)|%(objectname:short)|%(objecttype)|%(*objecttype)|%(upstream)",
+    ],
+    &["for-each-ref", "--format=%(refname)%00%(objectname)%%"],
+    &["for-each-ref", "--sort=-refname"],
+    &["for-each-ref", "--sort=objectname", "--format=%(objectname) %(refname)"],
+    &[
+        "for-each-ref",
+        "--sort=objecttype",
+        "--sort=-refname",
+        "--format=%(objecttype) %(refname)",
+    ],
+    &["for-each-ref", "--count=3"],
+    &["for-each-ref", "refs/tags"],
+    &["for-each-ref", "refs/heads/", "refs/remotes"],
+    &["for-each-ref", "refs/heads/f*"],
+    &["for-each-ref", "refs/tags/v[12]*"],
+    &["for-each-ref", "refs/nothing"],
+    &["for-each-ref", "--format=%(bogus)"],
+];
+
+#[test]
+fn read_commands_match_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for repo in ["sha1.git", "sha256.git", "blocksize.git"] {
+        let (t, d) = fixture_copy(repo);
+        dirs.push((Some(t), d));
+    }
+    dirs.push((None, files_repo(tmp.path())));
+    for (_t, dir) in &dirs {
+        for args in READ_CASES {
+            same(dir, args);
+        }
+    }
+}
+
+#[test]
+fn no_repository_and_bad_arguments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = ours(tmp.path(), &["show-ref"], None);
+    let b = theirs(tmp.path(), &["show-ref"], None);
+    assert_eq!((a.code, first_word(&a.stderr)), (b.code, first_word(&b.stderr)));
+    let a = ours(tmp.path(), &["no-such-command"], None);
+    assert_eq!(a.code, 129);
+    let a = ours(tmp.path(), &["dump", "table", "/nonexistent"], None);
+    assert_eq!((a.code, first_word(&a.stderr)), (128, "fatal:"));
+}

@@ -407,7 +407,10 @@ impl<'s> Transaction<'s> {
                 };
                 refs.entry(p.which.clone()).or_default().insert(p.local.clone(), value);
             }
-            if new_target.is_none() && log_mode == RefLog::AndReference {
+            let was_symbolic = matches!(p.previous, Some(Target::Symbolic(_)));
+            if new_target.is_none() && log_mode == RefLog::AndReference && was_symbolic {
+                // Deleting a symbolic ref keeps its reflog, as git does.
+            } else if new_target.is_none() && log_mode == RefLog::AndReference {
                 // Deleting a ref deletes its reflog: tombstone every entry.
                 let stack = stacks.get(store, &p.which)?;
                 let merged = stack.merged();

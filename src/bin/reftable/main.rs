@@ -5,6 +5,8 @@ mod dump;
 mod for_each_ref;
 mod repo;
 mod show_ref;
+mod symbolic_ref;
+mod update_ref;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,8 +17,8 @@ use clap::{Parser, Subcommand};
 /// A fatal error: printed as `fatal: …` (exit 128) or a usage error (exit 129).
 #[derive(Debug)]
 pub struct Fatal {
-    msg: String,
-    code: u8,
+    pub msg: String,
+    pub code: u8,
 }
 
 impl Fatal {
@@ -30,6 +32,13 @@ impl Fatal {
         Fatal {
             msg: msg.into(),
             code: 129,
+        }
+    }
+    /// An `error: …` with exit status 1 (what git reports for some failed updates).
+    pub fn error(msg: impl Into<String>) -> Self {
+        Fatal {
+            msg: msg.into(),
+            code: 1,
         }
     }
 }
@@ -60,6 +69,10 @@ enum Command {
     ShowRef(show_ref::Args),
     /// Output information on each reference (as `git for-each-ref`).
     ForEachRef(for_each_ref::Args),
+    /// Update references in one atomic transaction (as `git update-ref`).
+    UpdateRef(update_ref::Args),
+    /// Read, modify and delete symbolic refs (as `git symbolic-ref`).
+    SymbolicRef(symbolic_ref::Args),
     /// Print the records of reftable files.
     Dump {
         #[command(subcommand)]
@@ -72,6 +85,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
         Command::Dump { what } => dump::run(what, out),
         Command::ShowRef(a) => show_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
         Command::ForEachRef(a) => for_each_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
+        Command::UpdateRef(a) => update_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
+        Command::SymbolicRef(a) => symbolic_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
     }
 }
 
@@ -104,7 +119,9 @@ fn main() -> ExitCode {
             ExitCode::from(code as u8)
         }
         Err(f) => {
-            if f.code == 129 {
+            if f.code == 129 && f.msg.starts_with("usage:") {
+                eprintln!("{}", f.msg);
+            } else if f.code == 129 || f.code == 1 {
                 eprintln!("error: {}", f.msg);
             } else {
                 eprintln!("fatal: {}", f.msg);

@@ -1,0 +1,111 @@
+//! `reftable symbolic-ref`, as `git symbolic-ref`.
+
+use std::io::Write;
+
+use gix_ref::bstr::ByteSlice;
+use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix_ref::Target;
+
+use crate::repo::Repo;
+use crate::update_ref::{apply, full_name};
+use crate::Fatal;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Reflog message.
+    #[arg(short = 'm')]
+    message: Option<String>,
+    /// Delete the symbolic ref.
+    #[arg(short = 'd', long)]
+    delete: bool,
+    /// Do not complain if <name> is not a symbolic ref.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Shorten the output (refs/heads/main -> main).
+    #[arg(long)]
+    short: bool,
+    /// Follow symbolic refs (the default); --no-recurse stops after one level.
+    #[arg(long)]
+    no_recurse: bool,
+    /// <name> [<ref>].
+    args: Vec<String>,
+}
+
+pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    match (a.delete, a.args.as_slice()) {
+        (false, [name]) => {
+            let Some(r) = repo.exact(name.as_str().into()) else {
+                if a.quiet {
+                    return Ok(1);
+                }
+                return Err(Fatal::msg(format!("ref {name} is not a symbolic ref")));
+            };
+            let mut target = match r.target {
+                Target::Symbolic(t) => t,
+                Target::Object(_) => {
+                    if a.quiet {
+                        return Ok(1);
+                    }
+                    return Err(Fatal::msg(format!("ref {name} is not a symbolic ref")));
+                }
+            };
+            if !a.no_recurse {
+                for _ in 0..5 {
+                    match repo.exact(target.as_bstr()).map(|r| r.target) {
+                        Some(Target::Symbolic(t)) => target = t,
+                        _ => break,
+                    }
+                }
+            }
+            let t = target.as_bstr().to_str_lossy();
+            if a.short {
+                writeln!(out, "{}", repo.shorten(target.as_bstr()))?;
+            } else {
+                writeln!(out, "{t}")?;
+            }
+            Ok(0)
+        }
+        (false, [name, target]) => {
+            if name == "HEAD" && !target.starts_with("refs/") {
+                return Err(Fatal::msg("Refusing to point HEAD outside of refs/"));
+            }
+            let edit = RefEdit {
+                change: Change::Update {
+                    log: LogChange {
+                        mode: RefLog::AndReference,
+                        force_create_reflog: false,
+                        message: a.message.unwrap_or_default().into(),
+                    },
+                    expected: PreviousValue::Any,
+                    new: Target::Symbolic(full_name(target)?),
+                },
+                name: full_name(name)?,
+                deref: false,
+            };
+            apply(repo, vec![edit])?;
+            Ok(0)
+        }
+        (true, [name]) => {
+            match repo.exact(name.as_str().into()).map(|r| r.target) {
+                Some(Target::Symbolic(_)) => {}
+                Some(Target::Object(_)) => return Err(Fatal::msg(format!("Cannot delete {name}, not a symbolic ref"))),
+                None if a.quiet => return Ok(1),
+                None => return Err(Fatal::msg(format!("Cannot delete {name}, not a symbolic ref"))),
+            }
+            if name == "HEAD" {
+                return Err(Fatal::msg("deleting 'HEAD' is not allowed"));
+            }
+            let edit = RefEdit {
+                change: Change::Delete {
+                    expected: PreviousValue::MustExist,
+                    log: RefLog::AndReference,
+                },
+                name: full_name(name)?,
+                deref: false,
+            };
+            apply(repo, vec![edit])?;
+            Ok(0)
+        }
+        _ => Err(Fatal::usage("usage: reftable symbolic-ref [-m <reason>] <name> <ref>\n   or: reftable symbolic-ref [-q] [--short] [--no-recurse] <name>\n   or: reftable symbolic-ref --delete [-q] <name>")),
+    }
+}

@@ -1,0 +1,434 @@
+//! `reftable update-ref` and `reftable update-ref --stdin`, as git's: one
+//! atomic transaction, new objects must exist, nothing written on error.
+
+use std::io::{Read, Write};
+
+use gix_hash::ObjectId;
+use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix_ref::{FullName, Target};
+
+use crate::repo::Repo;
+use crate::Fatal;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Reflog message.
+    #[arg(short = 'm')]
+    message: Option<String>,
+    /// Update the symbolic ref itself, not what it points to.
+    #[arg(long)]
+    no_deref: bool,
+    /// Create a reflog even where none would be created.
+    #[arg(long)]
+    create_reflog: bool,
+    /// Delete the reference.
+    #[arg(short = 'd')]
+    delete: bool,
+    /// Read commands from standard input.
+    #[arg(long)]
+    stdin: bool,
+    /// With --stdin: NUL-terminated fields.
+    #[arg(short = 'z')]
+    z: bool,
+    /// <ref> [<new> [<old>]] or, with -d, <ref> [<old>].
+    args: Vec<String>,
+}
+
+pub(crate) fn full_name(name: &str) -> Result<FullName, Fatal> {
+    FullName::try_from(name).map_err(|_| Fatal::msg(format!("invalid ref format: {name}")))
+}
+
+/// Resolves a revision: a full hex id, or a ref name with `~n`/`^n` suffixes.
+pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
+    let bad = || Fatal::msg(format!("{spec}: not a valid SHA1"));
+    let kind = repo.gix.object_hash();
+    if spec.len() == kind.len_in_hex() {
+        if let Ok(id) = ObjectId::from_hex(spec.as_bytes()) {
+            return Ok(id);
+        }
+    }
+    let cut = spec.find(['~', '^']).unwrap_or(spec.len());
+    let (base, mut suffix) = spec.split_at(cut);
+    let r = repo.refs.try_find_ref(base.into()).ok().flatten().ok_or_else(bad)?;
+    let mut id = repo.resolve(&r).ok_or_else(bad)?;
+    while !suffix.is_empty() {
+        let (op, rest) = suffix.split_at(1);
+        if let Some(after) = rest.strip_prefix("{}") {
+            id = repo.peel(&r, id).unwrap_or(id);
+            suffix = after;
+            continue;
+        }
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let n: usize = if digits == 0 {
+            1
+        } else {
+            rest[..digits].parse().map_err(|_| bad())?
+        };
+        suffix = &rest[digits..];
+        let parent = |id: ObjectId, nth: usize| -> Result<ObjectId, Fatal> {
+            let commit = repo.gix.find_commit(id).map_err(|_| bad())?;
+            let parent = commit.parent_ids().nth(nth).map(|p| p.detach());
+            parent.ok_or_else(bad)
+        };
+        if op == "~" {
+            for _ in 0..n {
+                id = parent(id, 0)?;
+            }
+        } else if n > 0 {
+            id = parent(id, n - 1)?;
+        }
+    }
+    Ok(id)
+}
+
+/// Old value: absent = any, zero = must not exist, else must match.
+fn expected(repo: &Repo, old: Option<&str>) -> Result<PreviousValue, Fatal> {
+    Ok(match old.filter(|s| !s.is_empty()) {
+        None => PreviousValue::Any,
+        Some(s) => {
+            let id = rev(repo, s)?;
+            if id.is_null() {
+                PreviousValue::MustNotExist
+            } else {
+                PreviousValue::MustExistAndMatch(Target::Object(id))
+            }
+        }
+    })
+}
+
+fn check_exists(repo: &Repo, name: &str, id: ObjectId) -> Result<(), Fatal> {
+    if repo.kind(id).is_none() {
+        return Err(Fatal::msg(format!(
+            "update_ref failed for ref '{name}': trying to write ref '{name}' with nonexistent object {id}"
+        )));
+    }
+    Ok(())
+}
+
+struct Batch<'r> {
+    repo: &'r Repo,
+    edits: Vec<RefEdit>,
+    verify: Vec<(FullName, PreviousValue)>,
+    message: String,
+    create_reflog: bool,
+}
+
+impl Batch<'_> {
+    fn log(&self) -> LogChange {
+        LogChange {
+            mode: RefLog::AndReference,
+            force_create_reflog: self.create_reflog,
+            message: self.message.clone().into(),
+        }
+    }
+
+    fn update(&mut self, name: &str, new: &str, old: Option<&str>, deref: bool) -> Result<(), Fatal> {
+        let full = full_name(name)?;
+        let new_id = rev(self.repo, new)?;
+        let expected = expected(self.repo, old)?;
+        let change = if new_id.is_null() {
+            Change::Delete {
+                expected: if expected == PreviousValue::MustNotExist {
+                    PreviousValue::Any
+                } else {
+                    expected
+                },
+                log: RefLog::AndReference,
+            }
+        } else {
+            check_exists(self.repo, name, new_id)?;
+            Change::Update {
+                log: self.log(),
+                expected,
+                new: Target::Object(new_id),
+            }
+        };
+        self.edits.push(RefEdit {
+            change,
+            name: full,
+            deref,
+        });
+        Ok(())
+    }
+
+    fn delete(&mut self, name: &str, old: Option<&str>, deref: bool) -> Result<(), Fatal> {
+        let full = full_name(name)?;
+        let expected = match expected(self.repo, old)? {
+            PreviousValue::MustNotExist => return Err(Fatal::msg(format!("delete {name}: zero <old-oid>"))),
+            PreviousValue::Any => PreviousValue::MustExist,
+            e => e,
+        };
+        self.edits.push(RefEdit {
+            change: Change::Delete {
+                expected,
+                log: RefLog::AndReference,
+            },
+            name: full,
+            deref,
+        });
+        Ok(())
+    }
+
+    fn symref(&mut self, name: &str, target: &str, expected: PreviousValue) -> Result<(), Fatal> {
+        let full = full_name(name)?;
+        let target = full_name(target)?;
+        self.edits.push(RefEdit {
+            change: Change::Update {
+                log: self.log(),
+                expected,
+                new: Target::Symbolic(target),
+            },
+            name: full,
+            deref: false,
+        });
+        Ok(())
+    }
+
+    /// Checks `verify` lines, then commits all edits in one transaction.
+    fn commit(&mut self) -> Result<(), Fatal> {
+        for (name, expected) in std::mem::take(&mut self.verify) {
+            let current = self.repo.exact(name.as_bstr()).map(|r| r.target);
+            let ok = match &expected {
+                PreviousValue::MustNotExist => current.is_none(),
+                PreviousValue::MustExistAndMatch(t) => current.as_ref() == Some(t),
+                PreviousValue::MustExist => current.is_some(),
+                _ => true,
+            };
+            if !ok {
+                let is = match current {
+                    Some(Target::Object(id)) => id.to_string(),
+                    Some(Target::Symbolic(t)) => t.to_string(),
+                    None => "missing".into(),
+                };
+                return Err(Fatal::msg(format!(
+                    "cannot lock ref '{name}': is at {is} but expected {expected:?}"
+                )));
+            }
+        }
+        let edits = std::mem::take(&mut self.edits);
+        if edits.is_empty() {
+            return Ok(());
+        }
+        apply(self.repo, edits)
+    }
+}
+
+pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {
+    let committer = repo
+        .gix
+        .committer()
+        .transpose()
+        .map_err(|e| Fatal::msg(e.to_string()))?;
+    let lock = gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100));
+    repo.refs
+        .apply(edits, lock, committer)
+        .map(drop)
+        .map_err(|e| Fatal::msg(describe(&e)))
+}
+
+/// Words a store error as git does where it matters to scripts.
+fn describe(e: &gix_error::Error) -> String {
+    match e.downcast_any_ref::<reftable::store::Error>() {
+        Some(reftable::store::Error::OutOfDate { name, expected, actual }) => {
+            format!("cannot lock ref '{name}': is at {actual} but expected {expected}")
+        }
+        Some(reftable::store::Error::NameConflict { name, conflict }) => {
+            format!("'{conflict}' exists; cannot create '{name}'")
+        }
+        _ => e.to_string().lines().next().unwrap_or("update failed").to_owned(),
+    }
+}
+
+pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    let mut batch = Batch {
+        repo,
+        edits: Vec::new(),
+        verify: Vec::new(),
+        message: a.message.clone().unwrap_or_default(),
+        create_reflog: a.create_reflog,
+    };
+    if !a.stdin {
+        let deref = !a.no_deref;
+        match (a.delete, a.args.as_slice()) {
+            (true, [name]) => batch.delete(name, None, deref)?,
+            (true, [name, old]) => batch.delete(name, Some(old), deref)?,
+            (false, [name, new]) => batch.update(name, new, None, deref)?,
+            (false, [name, new, old]) => batch.update(name, new, Some(old), deref)?,
+            _ => return Err(Fatal::usage("usage: reftable update-ref [<options>] -d <refname> [<old-oid>]\n   or: reftable update-ref [<options>] <refname> <new-oid> [<old-oid>]\n   or: reftable update-ref [<options>] --stdin [-z]")),
+        }
+        // git reports a failed single deletion as an error (exit 1), not fatal.
+        return match batch.commit() {
+            Err(f) if a.delete && f.code == 128 => Err(Fatal::error(f.msg)),
+            other => other.map(|()| 0),
+        };
+    }
+    if !a.args.is_empty() || a.delete {
+        return Err(Fatal::usage("--stdin takes no other arguments"));
+    }
+    let mut input = Vec::new();
+    std::io::stdin().read_to_end(&mut input)?;
+    let input = String::from_utf8(input).map_err(|_| Fatal::msg("input is not UTF-8"))?;
+    stdin(&mut batch, &input, a.z, out)?;
+    Ok(0)
+}
+
+/// Splits the input into commands (each a list of fields).
+fn commands(input: &str, z: bool) -> Result<Vec<Vec<String>>, Fatal> {
+    if !z {
+        return Ok(input
+            .split('\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(' ').map(str::to_owned).collect())
+            .collect());
+    }
+    // -z: `cmd SP <ref>` NUL, then as many NUL-terminated fields as the command takes.
+    let mut fields = input.split('\0').peekable();
+    let mut out = Vec::new();
+    while let Some(head) = fields.next() {
+        if head.is_empty() && fields.peek().is_none() {
+            break;
+        }
+        let mut cmd: Vec<String> = head.splitn(2, ' ').map(str::to_owned).collect();
+        let extra = match cmd[0].as_str() {
+            "update" => 2,
+            "create" | "delete" | "verify" | "symref-create" | "symref-delete" | "symref-verify" => 1,
+            "symref-update" => 3,
+            _ => 0,
+        };
+        for _ in 0..extra {
+            cmd.push(
+                fields
+                    .next()
+                    .ok_or_else(|| Fatal::msg(format!("{}: unexpected end of input", cmd[0])))?
+                    .to_owned(),
+            );
+        }
+        out.push(cmd);
+    }
+    Ok(out)
+}
+
+fn stdin(batch: &mut Batch<'_>, input: &str, z: bool, out: &mut dyn Write) -> Result<(), Fatal> {
+    let mut no_deref = false;
+    let mut prepared = false;
+    for cmd in commands(input, z)? {
+        let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let opt = |i: usize| args.get(i).copied().filter(|s| !s.is_empty());
+        let deref = !std::mem::take(&mut no_deref);
+        let need = |n: usize| -> Result<(), Fatal> {
+            if args.len() < n || args[1..n].iter().any(|s| s.is_empty()) {
+                Err(Fatal::msg(format!("{}: missing arguments", args[0])))
+            } else {
+                Ok(())
+            }
+        };
+        // Without `option no-deref`, git checks a symref's old target on the
+        // ref it resolves to, which is never symbolic.
+        if deref && args[0].starts_with("symref-") && args[0] != "symref-create" {
+            let old_target = match args[0] {
+                "symref-update" => opt(3).filter(|k| *k == "ref").and(opt(4)),
+                _ => opt(2),
+            };
+            if let (Some(t), Some(r)) = (old_target, args.get(1).and_then(|n| batch.repo.exact((*n).into()))) {
+                if matches!(r.target, Target::Symbolic(_)) {
+                    return Err(Fatal::msg(format!(
+                        "cannot lock ref '{}': expected symref with target '{t}': but is a regular ref",
+                        args[1]
+                    )));
+                }
+            }
+        }
+        match args[0] {
+            "update" => {
+                need(3)?;
+                batch.update(args[1], args[2], opt(3), deref)?
+            }
+            "create" => {
+                need(3)?;
+                let new = rev(batch.repo, args[2])?;
+                if new.is_null() {
+                    return Err(Fatal::msg(format!("create {}: zero <new-oid>", args[1])));
+                }
+                batch.update(args[1], args[2], Some(&ObjectId::null(new.kind()).to_string()), deref)?
+            }
+            "delete" => {
+                need(2)?;
+                batch.delete(args[1], opt(2), deref)?
+            }
+            "verify" => {
+                need(2)?;
+                let e = match expected(batch.repo, opt(2))? {
+                    PreviousValue::Any => PreviousValue::MustNotExist,
+                    e => e,
+                };
+                batch.verify.push((full_name(args[1])?, e));
+            }
+            "symref-update" => {
+                need(3)?;
+                let e = match (opt(3), opt(4)) {
+                    (Some("ref"), Some(t)) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(t)?)),
+                    (Some("oid"), Some(o)) => expected(batch.repo, Some(o))?,
+                    (None, None) => PreviousValue::Any,
+                    _ => return Err(Fatal::msg(format!("symref-update {}: invalid arguments", args[1]))),
+                };
+                batch.symref(args[1], args[2], e)?
+            }
+            "symref-create" => {
+                need(3)?;
+                batch.symref(args[1], args[2], PreviousValue::MustNotExist)?
+            }
+            "symref-delete" => {
+                need(2)?;
+                let e = match opt(2) {
+                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(t)?)),
+                    None => PreviousValue::MustExist,
+                };
+                batch.edits.push(RefEdit {
+                    change: Change::Delete {
+                        expected: e,
+                        log: RefLog::AndReference,
+                    },
+                    name: full_name(args[1])?,
+                    deref: false,
+                });
+            }
+            "symref-verify" => {
+                need(2)?;
+                let e = match opt(2) {
+                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(t)?)),
+                    None => PreviousValue::MustNotExist,
+                };
+                batch.verify.push((full_name(args[1])?, e));
+            }
+            "option" => match opt(1) {
+                Some("no-deref") => no_deref = true,
+                other => return Err(Fatal::msg(format!("option unknown: {}", other.unwrap_or("")))),
+            },
+            "start" => {
+                writeln!(out, "start: ok")?;
+                out.flush()?;
+            }
+            "prepare" => {
+                prepared = true;
+                writeln!(out, "prepare: ok")?;
+                out.flush()?;
+            }
+            "commit" => {
+                batch.commit()?;
+                prepared = false;
+                writeln!(out, "commit: ok")?;
+                out.flush()?;
+            }
+            "abort" => {
+                batch.edits.clear();
+                batch.verify.clear();
+                prepared = false;
+                writeln!(out, "abort: ok")?;
+                out.flush()?;
+            }
+            other => return Err(Fatal::msg(format!("unknown command: {other}"))),
+        }
+    }
+    let _ = prepared;
+    batch.commit()
+}

@@ -150,6 +150,13 @@ const READ_CASES: &[&[&str]] = &[
     &["for-each-ref", "refs/tags/v[12]*"],
     &["for-each-ref", "refs/nothing"],
     &["for-each-ref", "--format=%(bogus)"],
+    &["reflog", "show"],
+    &["reflog", "show", "--no-abbrev-commit", "refs/heads/main"],
+    &["reflog", "show", "main"],
+    &["reflog", "show", "feature"],
+    &["reflog", "exists", "refs/heads/main"],
+    &["reflog", "exists", "refs/heads/nope"],
+    &["reflog", "show", "refs/heads/nope"],
 ];
 
 #[test]
@@ -368,5 +375,86 @@ fn write_commands_match_git() {
         step(&["symbolic-ref", "HEAD", "not-under-refs"], None);
         git_out(&a, &["refs", "verify"]);
         git_out(&a, &["fsck", "--no-progress"]);
+    }
+}
+
+#[test]
+fn maintenance_commands_match_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = twin(tmp.path(), "reftable", "sha1");
+    for dir in [&a, &b] {
+        git_out(dir, &["update-ref", "-m", "one", "refs/heads/main", &c[1]]);
+        git_out(dir, &["update-ref", "-m", "two", "refs/heads/main", &c[0]]);
+    }
+    let step = |args: &[&str]| {
+        let (x, y) = (ours(&a, args, None), theirs(&b, args, None));
+        let what = format!("{args:?}");
+        assert_lines_eq(&x.stdout, &y.stdout, &what);
+        assert_eq!(
+            x.code, y.code,
+            "exit code of {what}: ours {:?} git {:?}",
+            x.stderr, y.stderr
+        );
+        assert_eq!(
+            first_word(&x.stderr),
+            first_word(&y.stderr),
+            "stderr of {what}: ours {:?} git {:?}",
+            x.stderr,
+            y.stderr
+        );
+        assert_lines_eq(&state(&a), &state(&b), &format!("state after {what}"));
+    };
+    step(&["reflog", "show", "refs/heads/main"]);
+    step(&["reflog", "delete", "refs/heads/main@{1}"]);
+    step(&["reflog", "show", "--no-abbrev-commit", "refs/heads/main"]);
+    step(&["reflog", "delete", "refs/heads/nope@{0}"]);
+    step(&["pack-refs"]);
+    step(&["pack-refs", "--auto"]);
+    step(&["refs", "verify"]);
+    step(&["refs", "migrate", "--ref-format=reftable"]);
+    let tables = |d: &Path| {
+        std::fs::read_to_string(d.join(".git/reftable/tables.list"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(tables(&a), 1);
+    // Expiry: our own semantics (git's also keeps reachable entries): everything before the cutoff goes.
+    let x = ours(
+        &a,
+        &["reflog", "expire", "--expire=1800000000", "refs/heads/main"],
+        None,
+    );
+    assert_eq!(x.code, 0, "{}", x.stderr);
+    assert!(!git(&a)
+        .args(["reflog", "exists", "refs/heads/main"])
+        .status()
+        .unwrap()
+        .success());
+    // Init: git accepts what we make, in both formats and hashes.
+    for (fmt, hash) in [("reftable", "sha1"), ("files", "sha256")] {
+        let dir = tmp.path().join(format!("init-{fmt}-{hash}"));
+        let x = ours(
+            tmp.path(),
+            &[
+                "init",
+                &format!("--ref-format={fmt}"),
+                &format!("--object-format={hash}"),
+                "-b",
+                "main",
+                dir.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(x.code, 0, "{}", x.stderr);
+        assert!(x.stdout.starts_with("Initialized empty Git repository in "));
+        assert_eq!(git_out(&dir, &["rev-parse", "--show-ref-format"]), format!("{fmt}\n"));
+        assert_eq!(
+            git_out(&dir, &["rev-parse", "--show-object-format"]),
+            format!("{hash}\n")
+        );
+        git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "x"]);
+        assert_eq!(git_out(&dir, &["symbolic-ref", "HEAD"]), "refs/heads/main\n");
+        git_out(&dir, &["refs", "verify"]);
     }
 }

@@ -52,6 +52,12 @@ pub trait RefStore {
         self.transaction().prepare(edits, lock_fail_mode)?.commit(committer)
     }
 
+    /// The reftable store behind this backend, if it is one (for operations
+    /// only reftable has, such as compaction).
+    fn as_reftable(&self) -> Option<&Store> {
+        None
+    }
+
     /// Like [`try_find_ref`](Self::try_find_ref), failing if it does not exist.
     fn find_ref(&self, name: &BStr) -> Result<Reference, BackendError> {
         match self.try_find_ref(name)? {
@@ -123,6 +129,10 @@ impl RefStore for Store {
 
     fn transaction(&self) -> Box<dyn RefTransaction<'_> + '_> {
         Box::new(Store::transaction(self))
+    }
+
+    fn as_reftable(&self) -> Option<&Store> {
+        Some(self)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod backend;
 mod error;
 mod iter;
+mod maintenance;
 mod reflog;
 mod repo;
 mod transaction;
@@ -11,6 +12,7 @@ mod worktree;
 
 pub use error::Error;
 pub use iter::{Platform, RefIter};
+pub use maintenance::Problem;
 pub use reflog::ReflogIter;
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
 pub use transaction::Transaction;

@@ -3,6 +3,7 @@
 
 mod dump;
 mod for_each_ref;
+mod maint;
 mod repo;
 mod show_ref;
 mod symbolic_ref;
@@ -73,6 +74,27 @@ enum Command {
     UpdateRef(update_ref::Args),
     /// Read, modify and delete symbolic refs (as `git symbolic-ref`).
     SymbolicRef(symbolic_ref::Args),
+    /// Show, check, delete and expire reflogs (as `git reflog`).
+    Reflog {
+        #[command(subcommand)]
+        cmd: maint::Reflog,
+    },
+    /// Compact the reftable stack (as `git pack-refs`).
+    PackRefs {
+        /// Only compact when the geometric heuristic asks for it.
+        #[arg(long)]
+        auto: bool,
+        /// Accepted for compatibility (reftable always packs everything).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Verify or migrate the reference database (as `git refs`).
+    Refs {
+        #[command(subcommand)]
+        cmd: maint::Refs,
+    },
+    /// Create a repository (reftable unless --ref-format=files).
+    Init(maint::InitArgs),
     /// Print the records of reftable files.
     Dump {
         #[command(subcommand)]
@@ -85,6 +107,10 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
         Command::Dump { what } => dump::run(what, out),
         Command::ShowRef(a) => show_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
         Command::ForEachRef(a) => for_each_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
+        Command::Reflog { cmd } => maint::reflog(&repo::open(cli.dir.as_deref())?, cmd, out),
+        Command::PackRefs { auto, .. } => maint::pack_refs(&repo::open(cli.dir.as_deref())?, auto),
+        Command::Refs { cmd } => maint::refs(&repo::open(cli.dir.as_deref())?, cmd, out),
+        Command::Init(a) => maint::init(a, out),
         Command::UpdateRef(a) => update_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
         Command::SymbolicRef(a) => symbolic_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
     }
@@ -121,7 +147,7 @@ fn main() -> ExitCode {
         Err(f) => {
             if f.code == 129 && f.msg.starts_with("usage:") {
                 eprintln!("{}", f.msg);
-            } else if f.code == 129 || f.code == 1 {
+            } else if f.code == 129 || f.code == 1 || f.code == 255 {
                 eprintln!("error: {}", f.msg);
             } else {
                 eprintln!("fatal: {}", f.msg);

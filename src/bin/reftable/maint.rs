@@ -1,0 +1,278 @@
+//! `reflog`, `pack-refs`, `refs verify|migrate` and `init`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use gix::prelude::ObjectIdExt;
+use gix_ref::bstr::ByteSlice;
+use reftable::store::{RefFormat, Store};
+
+use crate::repo::Repo;
+use crate::Fatal;
+
+#[derive(clap::Subcommand)]
+pub enum Reflog {
+    /// Show a reflog, newest first (HEAD by default).
+    Show {
+        /// Print full object names.
+        #[arg(long)]
+        no_abbrev_commit: bool,
+        #[arg(default_value = "HEAD")]
+        name: String,
+    },
+    /// Exit 0 if the reference has a reflog.
+    Exists { name: String },
+    /// Delete entries given as <ref>@{<n>}.
+    Delete { entries: Vec<String> },
+    /// Drop entries older than --expire (a Unix time, or `all`/`now`).
+    Expire {
+        #[arg(long)]
+        expire: Option<String>,
+        #[arg(long)]
+        all: bool,
+        names: Vec<String>,
+    },
+}
+
+fn reftable_store(repo: &Repo) -> Result<&Store, Fatal> {
+    repo.refs
+        .as_reftable()
+        .ok_or_else(|| Fatal::msg("this operation needs a reftable repository"))
+}
+
+/// The full name the user means, git's `dwim_log`.
+fn log_name(repo: &Repo, name: &str) -> Option<String> {
+    if let Ok(full) = gix_ref::FullName::try_from(name) {
+        if repo.refs.reflog_exists(full.as_ref()).unwrap_or(false) {
+            return Some(name.to_owned());
+        }
+    }
+    let r = repo.refs.try_find_ref(name.into()).ok().flatten()?;
+    Some(r.name.as_bstr().to_str_lossy().into_owned())
+}
+
+pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fatal> {
+    match cmd {
+        Reflog::Show { no_abbrev_commit, name } => {
+            let Some(full) = log_name(repo, &name) else {
+                return Err(Fatal::msg(format!(
+                    "ambiguous argument '{name}': unknown revision or path not in the working tree."
+                )));
+            };
+            // Like git, the name must resolve to an object (an unborn HEAD does not).
+            if let Some(r) = repo.exact(full.as_str().into()) {
+                if repo.resolve(&r).is_none() {
+                    if let (true, gix_ref::Target::Symbolic(t)) = (full == "HEAD", &r.target) {
+                        let branch = t.as_bstr().to_str_lossy();
+                        let branch = branch.strip_prefix("refs/heads/").unwrap_or(&branch).to_owned();
+                        return Err(Fatal::msg(format!(
+                            "your current branch '{branch}' does not have any commits yet"
+                        )));
+                    }
+                    return Err(Fatal::msg(format!(
+                        "ambiguous argument '{name}': unknown revision or path not in the working tree."
+                    )));
+                }
+            }
+            let fname = gix_ref::FullName::try_from(full.as_str()).map_err(|e| Fatal::msg(e.to_string()))?;
+            let lines = repo
+                .refs
+                .reflog(fname.as_ref())
+                .map_err(|e| Fatal::msg(e.to_string()))?
+                .unwrap_or_default();
+            for (i, l) in lines.iter().rev().enumerate() {
+                // git walks commits: entries whose new value is not a commit are not shown.
+                if repo.kind(l.new_oid) != Some(gix::objs::Kind::Commit) {
+                    continue;
+                }
+                let id = if no_abbrev_commit {
+                    l.new_oid.to_string()
+                } else {
+                    l.new_oid
+                        .attach(&repo.gix)
+                        .shorten()
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|_| l.new_oid.to_string())
+                };
+                writeln!(out, "{id} {name}@{{{i}}}: {}", l.message)?;
+            }
+            Ok(0)
+        }
+        Reflog::Exists { name } => {
+            let exists = gix_ref::FullName::try_from(name.as_str())
+                .ok()
+                .map(|n| repo.refs.reflog_exists(n.as_ref()).unwrap_or(false))
+                .unwrap_or(false);
+            Ok(if exists { 0 } else { 1 })
+        }
+        Reflog::Delete { entries } => {
+            let store = reftable_store(repo)?;
+            for e in entries {
+                let parsed = e
+                    .strip_suffix('}')
+                    .and_then(|s| s.rsplit_once("@{"))
+                    .and_then(|(n, i)| Some((n.to_owned(), i.parse::<usize>().ok()?)));
+                let Some((name, n)) = parsed else {
+                    return Err(Fatal::error(format!("not a reflog: {e}")));
+                };
+                let Some(full) = log_name(repo, &name) else {
+                    return Err(Fatal {
+                        msg: format!("no reflog for '{e}'"),
+                        code: 255,
+                    });
+                };
+                let deleted = store
+                    .reflog_delete_where(full.as_bytes(), |i, _| i == n)
+                    .map_err(|e| Fatal::msg(e.to_string()))?;
+                if deleted == 0 {
+                    return Err(Fatal {
+                        msg: format!("no reflog for '{e}'"),
+                        code: 255,
+                    });
+                }
+            }
+            Ok(0)
+        }
+        Reflog::Expire { expire, all, names } => {
+            let store = reftable_store(repo)?;
+            let cutoff = match expire.as_deref() {
+                None => u64::MAX,
+                Some("all" | "now") => u64::MAX,
+                Some("never") => 0,
+                Some(t) => t.parse::<u64>().map_err(|_| Fatal::msg(format!("invalid time: {t}")))?,
+            };
+            let mut targets = names;
+            if all {
+                repo.for_each("refs/", &mut |r| {
+                    targets.push(r.name.as_bstr().to_str_lossy().into_owned());
+                    true
+                })?;
+                targets.push("HEAD".into());
+            }
+            for name in targets {
+                let full = log_name(repo, &name).unwrap_or(name);
+                store
+                    .reflog_delete_where(full.as_bytes(), |_, time| time < cutoff)
+                    .map_err(|e| Fatal::msg(e.to_string()))?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+pub fn pack_refs(repo: &Repo, auto: bool) -> Result<i32, Fatal> {
+    reftable_store(repo)?
+        .pack_refs(auto)
+        .map_err(|e| Fatal::msg(e.to_string()))?;
+    Ok(0)
+}
+
+#[derive(clap::Subcommand)]
+pub enum Refs {
+    /// Check the reference database (tables, names, conflicts).
+    Verify {
+        #[arg(long)]
+        strict: bool,
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Convert the repository to another reference format.
+    Migrate {
+        #[arg(long = "ref-format")]
+        ref_format: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        no_reflog: bool,
+    },
+}
+
+fn format_of(s: &str) -> Result<RefFormat, Fatal> {
+    match s {
+        "reftable" => Ok(RefFormat::Reftable),
+        "files" => Ok(RefFormat::Files),
+        other => Err(Fatal::error(format!("unknown ref storage format '{other}'"))),
+    }
+}
+
+pub fn refs(repo: &Repo, cmd: Refs, out: &mut dyn Write) -> Result<i32, Fatal> {
+    match cmd {
+        Refs::Verify { .. } => {
+            let Some(store) = repo.refs.as_reftable() else {
+                return Ok(0);
+            };
+            let problems = store.verify().map_err(|e| Fatal::msg(e.to_string()))?;
+            for p in &problems {
+                eprintln!("error: {}: {}: {}", p.subject, p.id, p.message);
+            }
+            Ok(if problems.is_empty() { 0 } else { 1 })
+        }
+        Refs::Migrate {
+            ref_format,
+            dry_run,
+            no_reflog,
+        } => {
+            let to = format_of(&ref_format)?;
+            match reftable::store::migrate(repo.gix.common_dir(), to, dry_run, no_reflog) {
+                Ok(report) => {
+                    if dry_run {
+                        writeln!(
+                            out,
+                            "Finished dry-run migration of refs, the result can be found at '{}'",
+                            report.staged.display()
+                        )?;
+                    }
+                    Ok(0)
+                }
+                Err(e) => Err(Fatal {
+                    msg: e.to_string(),
+                    code: 255,
+                }),
+            }
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// reftable (default) or files.
+    #[arg(long = "ref-format", default_value = "reftable")]
+    ref_format: String,
+    /// sha1 (default) or sha256.
+    #[arg(long = "object-format", default_value = "sha1")]
+    object_format: String,
+    /// Create a bare repository.
+    #[arg(long)]
+    bare: bool,
+    /// The initial branch.
+    #[arg(short = 'b', long = "initial-branch", default_value = "master")]
+    initial_branch: String,
+    /// The directory (created if needed).
+    dir: PathBuf,
+}
+
+pub fn init(a: InitArgs, out: &mut dyn Write) -> Result<i32, Fatal> {
+    let object_hash = match a.object_format.as_str() {
+        "sha1" => gix_hash::Kind::Sha1,
+        "sha256" => gix_hash::Kind::Sha256,
+        other => return Err(Fatal::msg(format!("unknown hash algorithm '{other}'"))),
+    };
+    let opts = reftable::store::InitOptions {
+        bare: a.bare,
+        object_hash,
+        initial_branch: a.initial_branch,
+    };
+    std::fs::create_dir_all(&a.dir).map_err(|e| Fatal::msg(format!("cannot mkdir {}: {e}", a.dir.display())))?;
+    let git_dir = match format_of(&a.ref_format)? {
+        RefFormat::Reftable => reftable::store::init(&a.dir, &opts).map_err(|e| Fatal::msg(e.to_string()))?,
+        RefFormat::Files => {
+            // Made as reftable, then migrated: one code path for both formats.
+            let gd = reftable::store::init(&a.dir, &opts).map_err(|e| Fatal::msg(e.to_string()))?;
+            reftable::store::migrate(&gd, RefFormat::Files, false, false).map_err(|e| Fatal::msg(e.to_string()))?;
+            gd
+        }
+    };
+    let abs = std::fs::canonicalize(&git_dir).unwrap_or(git_dir);
+    writeln!(out, "Initialized empty Git repository in {}/", abs.display())?;
+    Ok(0)
+}

@@ -458,3 +458,110 @@ fn maintenance_commands_match_git() {
         git_out(&dir, &["refs", "verify"]);
     }
 }
+
+/// Bad arguments, bad stdin and corrupt repositories give git's exit codes,
+/// never a panic (exit 101).
+#[test]
+fn hostile_input_never_panics() {
+    let (_t, dir) = fixture_copy("sha1.git");
+    let check = |dir: &Path, args: &[&str], stdin: Option<&str>| {
+        let o = ours(dir, args, stdin);
+        assert_ne!(o.code, 101, "panic on {args:?}: {}", o.stderr);
+        assert!(!o.stderr.contains("panicked"), "panic on {args:?}: {}", o.stderr);
+        o
+    };
+    for args in [
+        &["show-ref", "--hash=abc"][..],
+        &["show-ref", "--exists"],
+        &["show-ref", "--verify"],
+        &["for-each-ref", "--count=-1"],
+        &["for-each-ref", "--format=%("],
+        &["for-each-ref", "--sort=nope"],
+        &["for-each-ref", "["],
+        &["update-ref"],
+        &["update-ref", "-d"],
+        &["update-ref", "refs/heads/x", "HEAD~999"],
+        &["update-ref", "refs/heads/x", "main^{}^{}~"],
+        &["update-ref", "", "HEAD"],
+        &["update-ref", "refs/heads/\u{1}", "HEAD"],
+        &["symbolic-ref"],
+        &["symbolic-ref", "-d"],
+        &["symbolic-ref", "HEAD", "refs/heads/a b"],
+        &["reflog", "delete", "x"],
+        &["reflog", "delete", "main@{99999999999999999999}"],
+        &["reflog", "expire", "--expire=yesterday", "main"],
+        &["refs", "migrate", "--ref-format=bogus"],
+        &["init"],
+        &["dump", "table", "tables.list"],
+        &["dump", "stack", "/nonexistent"],
+        &["-C", "/nonexistent", "show-ref"],
+    ] {
+        check(&dir, args, None);
+    }
+    let huge = "x".repeat(1 << 20);
+    for input in [
+        "\u{0}\u{0}\u{0}",
+        "update\n",
+        "update refs/heads/a\n",
+        "update  refs/heads/a\n",
+        "create refs/heads/a 0000000000000000000000000000000000000000\n",
+        "symref-update refs/heads/a refs/heads/b oid\n",
+        "option\n",
+        "option foo\n",
+        "start\nstart\ncommit\ncommit\n",
+        huge.as_str(),
+    ] {
+        check(&dir, &["update-ref", "--stdin"], Some(input));
+        check(&dir, &["update-ref", "--stdin", "-z"], Some(input));
+    }
+    // Invalid UTF-8 on stdin.
+    {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reftable"))
+            .current_dir(&dir)
+            .args(["update-ref", "--stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&[0xff, 0xfe, b'\n']).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(128));
+    }
+    // Corrupt repositories: a damaged table, a list naming a missing table, garbage in tables.list.
+    let rt = dir.join("reftable");
+    let list = std::fs::read_to_string(rt.join("tables.list")).unwrap();
+    let last = list.lines().last().unwrap().to_owned();
+    let mut bytes = std::fs::read(rt.join(&last)).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0x55;
+    bytes[n - 1] ^= 0x55;
+    std::fs::write(rt.join(&last), &bytes).unwrap();
+    for contents in [
+        None,
+        Some(format!("{list}0x0000000000ff-0x0000000000ff-00000000.ref\n")),
+        Some("../../etc/passwd\n".into()),
+        Some("\u{0}garbage\n".into()),
+    ] {
+        if let Some(c) = &contents {
+            std::fs::write(rt.join("tables.list"), c).unwrap();
+        }
+        for args in [
+            &["show-ref"][..],
+            &["for-each-ref"],
+            &["update-ref", "refs/heads/q", "HEAD"],
+            &["reflog", "show"],
+            &["pack-refs"],
+            &["refs", "verify"],
+            &["dump", "stack", "reftable"],
+        ] {
+            let o = check(&dir, args, None);
+            assert!(
+                o.code != 0 || args[0] == "dump",
+                "{args:?} on a corrupt stack succeeded: {}",
+                o.stdout
+            );
+        }
+    }
+}

@@ -565,3 +565,59 @@ fn hostile_input_never_panics() {
         }
     }
 }
+
+/// Long operations show progress on a terminal and never otherwise.
+#[test]
+fn progress_only_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b, c) = twin(tmp.path(), "reftable", "sha1");
+    let n = 100_050;
+    let mut script = String::with_capacity(n * 60);
+    for i in 0..n {
+        script += &format!("create refs/heads/bulk/{i:06} {}\n", c[0]);
+    }
+    let o = ours(&a, &["update-ref", "--stdin"], Some(&script));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stderr, "", "no progress when stderr is not a terminal");
+    assert_eq!(
+        git_out(
+            &a,
+            &["for-each-ref", "--count=100100", "--format=x", "refs/heads/bulk/"]
+        )
+        .lines()
+        .count(),
+        n
+    );
+    // Under a pseudo-terminal (util-linux `script`), the same kind of input shows progress.
+    let bin = env!("CARGO_BIN_EXE_reftable");
+    let input = tmp.path().join("updates.txt");
+    std::fs::write(
+        &input,
+        script.replace("create refs/heads/bulk/", "create refs/heads/tty/"),
+    )
+    .unwrap();
+    let cmd = format!("{bin} -C {} update-ref --stdin < {}", a.display(), input.display());
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script(1) from util-linux");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("Reading updates"),
+        "no progress on a terminal: {shown:?}"
+    );
+    let cmd = format!("{bin} -C {} pack-refs", a.display());
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(a.join(".git/reftable/tables.list"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+}

@@ -4,6 +4,7 @@
 mod dump;
 mod for_each_ref;
 mod maint;
+mod progress;
 mod repo;
 mod show_ref;
 mod symbolic_ref;

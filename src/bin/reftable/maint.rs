@@ -161,10 +161,11 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
 }
 
 pub fn pack_refs(repo: &Repo, auto: bool) -> Result<i32, Fatal> {
-    reftable_store(repo)?
-        .pack_refs(auto)
-        .map_err(|e| Fatal::msg(e.to_string()))?;
-    Ok(0)
+    let store = reftable_store(repo)?;
+    let pb = crate::progress::spinner("Compacting tables");
+    let res = store.pack_refs(auto).map_err(|e| Fatal::msg(e.to_string()));
+    crate::progress::done(pb);
+    res.map(|()| 0)
 }
 
 #[derive(clap::Subcommand)]
@@ -213,7 +214,10 @@ pub fn refs(repo: &Repo, cmd: Refs, out: &mut dyn Write) -> Result<i32, Fatal> {
             no_reflog,
         } => {
             let to = format_of(&ref_format)?;
-            match reftable::store::migrate(repo.gix.common_dir(), to, dry_run, no_reflog) {
+            let pb = crate::progress::spinner("Migrating refs");
+            let res = reftable::store::migrate(repo.gix.common_dir(), to, dry_run, no_reflog);
+            crate::progress::done(pb);
+            match res {
                 Ok(report) => {
                     if dry_run {
                         writeln!(

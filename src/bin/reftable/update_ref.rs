@@ -311,7 +311,12 @@ fn commands(input: &str, z: bool) -> Result<Vec<Vec<String>>, Fatal> {
 fn stdin(batch: &mut Batch<'_>, input: &str, z: bool, out: &mut dyn Write) -> Result<(), Fatal> {
     let mut no_deref = false;
     let mut prepared = false;
-    for cmd in commands(input, z)? {
+    let cmds = commands(input, z)?;
+    let pb = crate::progress::bar("Reading updates", cmds.len() as u64, 100_000);
+    for cmd in cmds {
+        if let Some(pb) = &pb {
+            pb.inc(1);
+        }
         let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
         let opt = |i: usize| args.get(i).copied().filter(|s| !s.is_empty());
         let deref = !std::mem::take(&mut no_deref);
@@ -430,5 +435,11 @@ fn stdin(batch: &mut Batch<'_>, input: &str, z: bool, out: &mut dyn Write) -> Re
         }
     }
     let _ = prepared;
-    batch.commit()
+    crate::progress::done(pb);
+    let spin = (batch.edits.len() > 100_000)
+        .then(|| crate::progress::spinner("Committing"))
+        .flatten();
+    let res = batch.commit();
+    crate::progress::done(spin);
+    res
 }

@@ -621,3 +621,25 @@ fn progress_only_on_a_terminal() {
         1
     );
 }
+
+/// Discovery as git does it: current directory (and its subdirectories), -C, GIT_DIR.
+#[test]
+fn repository_discovery() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b, _c) = twin(tmp.path(), "reftable", "sha256");
+    let sub = a.join("sub/dir");
+    std::fs::create_dir_all(&sub).unwrap();
+    let expect = theirs(&a, &["show-ref"], None).stdout;
+    assert_eq!(ours(&sub, &["show-ref"], None).stdout, expect, "from a subdirectory");
+    assert_eq!(
+        ours(tmp.path(), &["-C", a.to_str().unwrap(), "show-ref"], None).stdout,
+        expect,
+        "-C"
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
+    cmd.current_dir(tmp.path())
+        .env("GIT_DIR", a.join(".git"))
+        .args(["show-ref"]);
+    let o = run(cmd, None);
+    assert_eq!((o.code, o.stdout), (0, expect), "GIT_DIR");
+}

@@ -217,6 +217,28 @@ fn twin(tmp: &Path, format: &str, hash: &str) -> (std::path::PathBuf, std::path:
     (dirs.remove(0), dirs.remove(0), ids)
 }
 
+/// Runs `args` with ours on `a` and git on `b`; same output, exit code,
+/// stderr's first word, and the same refs and reflogs afterwards.
+#[track_caller]
+fn twin_step(a: &Path, b: &Path, label: &str, args: &[&str], stdin: Option<&str>) {
+    let (x, y) = (ours(a, args, stdin), theirs(b, args, stdin));
+    let what = format!("{label} {args:?} {stdin:?}");
+    assert_lines_eq(&x.stdout, &y.stdout, &what);
+    assert_eq!(
+        x.code, y.code,
+        "exit code of {what}: ours {:?} git {:?}",
+        x.stderr, y.stderr
+    );
+    assert_eq!(
+        first_word(&x.stderr),
+        first_word(&y.stderr),
+        "stderr of {what}: ours {:?} git {:?}",
+        x.stderr,
+        y.stderr
+    );
+    assert_lines_eq(&state(a), &state(b), &format!("state after {what}"));
+}
+
 fn state(dir: &Path) -> String {
     let mut s = git_out(dir, &["for-each-ref", "--format=%(refname) %(objectname) %(symref)"]);
     s += &git_out(dir, &["rev-parse", "--symbolic-full-name", "HEAD"]);
@@ -241,24 +263,8 @@ fn write_commands_match_git() {
         let (a, b, c) = twin(tmp.path(), format, hash);
         let zero = "0".repeat(c[0].len());
         let wrong = "1".repeat(c[0].len());
-        let step = |args: &[&str], stdin: Option<&str>| {
-            let (x, y) = (ours(&a, args, stdin), theirs(&b, args, stdin));
-            let what = format!("{format}/{hash} {args:?} {stdin:?}");
-            assert_lines_eq(&x.stdout, &y.stdout, &what);
-            assert_eq!(
-                x.code, y.code,
-                "exit code of {what}: ours {:?} git {:?}",
-                x.stderr, y.stderr
-            );
-            assert_eq!(
-                first_word(&x.stderr),
-                first_word(&y.stderr),
-                "stderr of {what}: ours {:?} git {:?}",
-                x.stderr,
-                y.stderr
-            );
-            assert_lines_eq(&state(&a), &state(&b), &format!("state after {what}"));
-        };
+        let label = format!("{format}/{hash}");
+        let step = |args: &[&str], stdin: Option<&str>| twin_step(&a, &b, &label, args, stdin);
         step(&["update-ref", "refs/heads/new", "HEAD"], None);
         step(
             &["update-ref", "-m", "move back", "refs/heads/new", "HEAD~1", &c[0]],
@@ -386,24 +392,7 @@ fn maintenance_commands_match_git() {
         git_out(dir, &["update-ref", "-m", "one", "refs/heads/main", &c[1]]);
         git_out(dir, &["update-ref", "-m", "two", "refs/heads/main", &c[0]]);
     }
-    let step = |args: &[&str]| {
-        let (x, y) = (ours(&a, args, None), theirs(&b, args, None));
-        let what = format!("{args:?}");
-        assert_lines_eq(&x.stdout, &y.stdout, &what);
-        assert_eq!(
-            x.code, y.code,
-            "exit code of {what}: ours {:?} git {:?}",
-            x.stderr, y.stderr
-        );
-        assert_eq!(
-            first_word(&x.stderr),
-            first_word(&y.stderr),
-            "stderr of {what}: ours {:?} git {:?}",
-            x.stderr,
-            y.stderr
-        );
-        assert_lines_eq(&state(&a), &state(&b), &format!("state after {what}"));
-    };
+    let step = |args: &[&str]| twin_step(&a, &b, "maintenance", args, None);
     step(&["reflog", "show", "refs/heads/main"]);
     step(&["reflog", "delete", "refs/heads/main@{1}"]);
     step(&["reflog", "show", "--no-abbrev-commit", "refs/heads/main"]);

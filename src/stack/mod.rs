@@ -302,31 +302,23 @@ impl Stack {
     /// it was loaded, reloads when `reload` is set, else fails with
     /// [`Error::Outdated`].
     pub fn new_addition(&mut self, reload: bool) -> Result<Addition<'_>, Error> {
-        let lock = LockFile::acquire(
-            &self.list_path,
-            self.opts.lock_timeout_ms,
-            self.opts.default_permissions,
-        )?;
-        if !self.is_up_to_date()? {
-            if !reload {
-                return Err(Error::Outdated { dir: self.dir.clone() });
-            }
-            self.reload_now()?;
-        }
-        let next = self.next_update_index();
-        Ok(Addition {
-            stack: self,
-            lock: Some(lock),
-            new_tables: Vec::new(),
-            next_update_index: next,
-        })
+        let lock = self.lock_list(self.opts.lock_timeout_ms)?;
+        self.addition_under(lock, reload)
     }
 
     /// Starts an addition with a `tables.list` lock acquired earlier (see
     /// [`lock_list`](Self::lock_list)); reloads first if the stack moved on
     /// before the lock was taken.
     pub fn new_addition_locked(&mut self, lock: LockFile) -> Result<Addition<'_>, Error> {
+        self.addition_under(lock, true)
+    }
+
+    /// An addition under `lock`; if the stack moved on, reload or fail as `reload` says.
+    fn addition_under(&mut self, lock: LockFile, reload: bool) -> Result<Addition<'_>, Error> {
         if !self.is_up_to_date()? {
+            if !reload {
+                return Err(Error::Outdated { dir: self.dir.clone() });
+            }
             self.reload_now()?;
         }
         let next = self.next_update_index();

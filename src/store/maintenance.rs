@@ -19,15 +19,20 @@ pub struct Problem {
 }
 
 impl Store {
-    /// Compacts the stacks (`git pack-refs`): all tables into one, or with
-    /// `auto` only what git's geometric heuristic asks for.
-    pub fn pack_refs(&self, auto: bool) -> Result<(), Error> {
-        let mut stacks = Stacks::open(self)?;
+    /// The stacks this store owns: the common one, and the worktree's own.
+    fn own_stacks(&self) -> Vec<Which> {
         let mut all = vec![Which::Main];
         if self.is_linked_worktree() {
             all.push(Which::Current);
         }
-        for which in all {
+        all
+    }
+
+    /// Compacts the stacks (`git pack-refs`): all tables into one, or with
+    /// `auto` only what git's geometric heuristic asks for.
+    pub fn pack_refs(&self, auto: bool) -> Result<(), Error> {
+        let mut stacks = Stacks::open(self)?;
+        for which in self.own_stacks() {
             let stack = stacks.get(self, &which)?;
             if auto {
                 match stack.auto_compact() {
@@ -97,11 +102,7 @@ impl Store {
     pub fn verify(&self) -> Result<Vec<Problem>, Error> {
         let mut problems = Vec::new();
         let mut stacks = Stacks::open(self)?;
-        let mut all = vec![Which::Main];
-        if self.is_linked_worktree() {
-            all.push(Which::Current);
-        }
-        for which in all {
+        for which in self.own_stacks() {
             let stack = stacks.get(self, &which)?;
             for t in stack.tables() {
                 for b in t.blocks() {

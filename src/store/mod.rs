@@ -143,6 +143,11 @@ impl Store {
         if let Some(v) = config.integer("reftable.lockTimeout").filter(|&v| v >= -1) {
             opts.stack.lock_timeout_ms = v;
         }
+        // As git's reftable backend: GIT_TEST_REFTABLE_AUTOCOMPACTION=false disables auto-compaction.
+        if let Some(v) = std::env::var_os("GIT_TEST_REFTABLE_AUTOCOMPACTION") {
+            let v = v.to_string_lossy().to_ascii_lowercase();
+            opts.stack.disable_auto_compact = matches!(v.as_str(), "false" | "no" | "off" | "0");
+        }
         opts.write_reflog = match config.string("core.logAllRefUpdates") {
             Some(v) if v.eq_ignore_ascii_case(b"always") => WriteReflog::Always,
             Some(_) => match config.boolean("core.logAllRefUpdates") {

@@ -572,3 +572,29 @@ fn best_effort_compaction_skips_locked_tables() {
     assert_eq!(stack.tables().len(), 1);
     assert_eq!(stack.merged().refs().unwrap().count(), 4);
 }
+
+/// A failed reload (here: a reordered tables.list naming a missing table)
+/// keeps the previous view intact, without panicking.
+#[test]
+fn failed_reload_keeps_the_previous_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Options {
+        disable_auto_compact: true,
+        ..Default::default()
+    };
+    let mut stack = Stack::open(dir.path(), o).unwrap();
+    for i in 0..3u8 {
+        add_ref(&mut stack, &format!("refs/heads/b{i}"), &[i + 1; 20], "m").unwrap();
+    }
+    let names = stack.table_names().to_vec();
+    let hostile = format!(
+        "{}\n{}\n{}\n0x0000000000ff-0x0000000000ff-00000000.ref\n",
+        names[2], names[0], names[1]
+    );
+    // Writers replace tables.list by renaming (a new inode), never in place.
+    std::fs::write(dir.path().join("tables.list.new"), hostile).unwrap();
+    std::fs::rename(dir.path().join("tables.list.new"), dir.path().join("tables.list")).unwrap();
+    assert!(matches!(stack.reload(), Err(Error::MissingTable { .. })));
+    assert_eq!(stack.table_names(), names.as_slice());
+    assert_eq!(stack.merged().refs().unwrap().count(), 3);
+}

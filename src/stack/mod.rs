@@ -274,13 +274,19 @@ impl Stack {
             }
         }
         if let Err(e) = result {
-            // Keep the previous view intact.
+            // Keep the previous view intact: put every reused table back in
+            // its old slot (the new list may order them differently).
+            let mut reused: Vec<Option<Arc<Table>>> = new.into_iter().map(Some).collect();
             let mut restored = Vec::with_capacity(old.len());
-            let mut reused = new.into_iter();
             for (i, slot) in old.into_iter().enumerate() {
-                match slot {
-                    Some(t) => restored.push(t),
-                    None => restored.push(reused.find(|t| t.name() == old_names[i]).expect("reused table")),
+                let table = slot.or_else(|| {
+                    reused
+                        .iter_mut()
+                        .find(|t| t.as_ref().is_some_and(|t| t.name() == old_names[i]))
+                        .and_then(Option::take)
+                });
+                if let Some(t) = table {
+                    restored.push(t);
                 }
             }
             self.tables = restored;
@@ -521,9 +527,4 @@ impl std::fmt::Debug for Addition<'_> {
             .field("next_update_index", &self.next_update_index)
             .finish()
     }
-}
-
-/// Ensures the directory exists (for a new repository).
-pub fn create_dir(dir: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(dir).map_err(Error::io(dir))
 }

@@ -310,7 +310,6 @@ fn commands(input: &str, z: bool) -> Result<Vec<Vec<String>>, Fatal> {
 
 fn stdin(batch: &mut Batch<'_>, input: &str, z: bool, out: &mut dyn Write) -> Result<(), Fatal> {
     let mut no_deref = false;
-    let mut prepared = false;
     let cmds = commands(input, z)?;
     let pb = crate::progress::bar("Reading updates", cmds.len() as u64, 100_000);
     for cmd in cmds {
@@ -414,27 +413,23 @@ fn stdin(batch: &mut Batch<'_>, input: &str, z: bool, out: &mut dyn Write) -> Re
                 out.flush()?;
             }
             "prepare" => {
-                prepared = true;
                 writeln!(out, "prepare: ok")?;
                 out.flush()?;
             }
             "commit" => {
                 batch.commit()?;
-                prepared = false;
                 writeln!(out, "commit: ok")?;
                 out.flush()?;
             }
             "abort" => {
                 batch.edits.clear();
                 batch.verify.clear();
-                prepared = false;
                 writeln!(out, "abort: ok")?;
                 out.flush()?;
             }
             other => return Err(Fatal::msg(format!("unknown command: {other}"))),
         }
     }
-    let _ = prepared;
     crate::progress::done(pb);
     let spin = (batch.edits.len() > 100_000)
         .then(|| crate::progress::spinner("Committing"))

@@ -7,6 +7,7 @@
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use reftable::format::{RefRecord, RefValue, Table, WriteOptions, Writer};
+use reftable::merged::Merged;
 
 fn refs(n: usize) -> Vec<RefRecord> {
     let mut rng = StdRng::seed_from_u64(1);
@@ -64,6 +65,25 @@ fn bench(c: &mut Criterion) {
     g.bench_function("iterate_all", |b| {
         b.iter(|| {
             let mut it = table.refs().unwrap();
+            let mut count = 0usize;
+            while let Some(r) = it.next_ref().unwrap() {
+                count += r.name.len() & 1;
+            }
+            black_box(count)
+        })
+    });
+    // The same refs spread over a 10-table stack (round robin, so every
+    // table covers the whole name range), iterated through the merged view.
+    let stack: Vec<Table> = (0..10)
+        .map(|k| {
+            let part: Vec<RefRecord> = records.iter().skip(k).step_by(10).cloned().collect();
+            Table::from_bytes(format!("{k}.ref"), write(&part)).unwrap()
+        })
+        .collect();
+    g.bench_function("iterate_all_merged_10_tables", |b| {
+        b.iter(|| {
+            let merged = Merged::new(stack.iter());
+            let mut it = merged.refs().unwrap();
             let mut count = 0usize;
             while let Some(r) = it.next_ref().unwrap() {
                 count += r.name.len() & 1;

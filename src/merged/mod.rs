@@ -165,36 +165,46 @@ impl<'a> MergedIter<'a> {
     }
 
     /// Positions on the next visible record; returns the sub-iterator holding it.
+    ///
+    /// The sub-iterator handed out stays at the heap's root: advancing it
+    /// costs one sift-down. Older tables' records with the same key can only
+    /// be the root's children (equal minimal keys form a connected subtree
+    /// from the root), so shadowed records are found without popping.
     fn next(&mut self) -> Result<Option<usize>, Error> {
         let iters = &mut self.iters;
-        if let Some(i) = self.current.take() {
-            if iters[i].step()? {
-                self.pq.push(i, |a, b| less(iters, a, b));
-            }
+        let pq = &mut self.pq;
+        if self.current.take().is_some() {
+            Self::advance_at(iters, pq, 0)?;
         }
         loop {
-            let Some(top) = self.pq.pop(|a, b| less(iters, a, b)) else {
+            let Some(top) = pq.peek() else {
                 return Ok(None);
             };
-            // Older tables' records with the same key are shadowed.
-            while let Some(other) = self.pq.peek() {
-                if iters[other].key() != iters[top].key() {
+            // Skip records of older tables with the same key.
+            while let Some(c) = pq.smaller_child(|a, b| less(iters, a, b)) {
+                if iters[pq.at(c)].key() != iters[top].key() {
                     break;
                 }
-                self.pq.pop(|a, b| less(iters, a, b));
-                if iters[other].step()? {
-                    self.pq.push(other, |a, b| less(iters, a, b));
-                }
+                Self::advance_at(iters, pq, c)?;
             }
             if self.suppress_deletions && iters[top].is_deletion() {
-                if iters[top].step()? {
-                    self.pq.push(top, |a, b| less(iters, a, b));
-                }
+                Self::advance_at(iters, pq, 0)?;
                 continue;
             }
             self.current = Some(top);
             return Ok(Some(top));
         }
+    }
+
+    /// Steps the sub-iterator at heap position `pos` and restores the heap.
+    fn advance_at(iters: &mut [SectionIter<'a>], pq: &mut Pq, pos: usize) -> Result<(), Error> {
+        let i = pq.at(pos);
+        if iters[i].step()? {
+            pq.sift_down(pos, |a, b| less(iters, a, b));
+        } else {
+            pq.remove_at(pos, |a, b| less(iters, a, b));
+        }
+        Ok(())
     }
 }
 

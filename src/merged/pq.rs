@@ -19,6 +19,60 @@ impl Pq {
         self.heap.first().copied()
     }
 
+    /// Restores the heap after the item at `pos` grew (its key increased).
+    pub(crate) fn sift_down(&mut self, mut pos: usize, less: impl Fn(usize, usize) -> bool) {
+        let n = self.heap.len();
+        loop {
+            let (l, r) = (2 * pos + 1, 2 * pos + 2);
+            let mut m = pos;
+            if l < n && less(self.heap[l], self.heap[m]) {
+                m = l;
+            }
+            if r < n && less(self.heap[r], self.heap[m]) {
+                m = r;
+            }
+            if m == pos {
+                return;
+            }
+            self.heap.swap(pos, m);
+            pos = m;
+        }
+    }
+
+    /// The position (1 or 2) of the root's smaller child, if any.
+    pub(crate) fn smaller_child(&self, less: impl Fn(usize, usize) -> bool) -> Option<usize> {
+        match (self.heap.get(1), self.heap.get(2)) {
+            (Some(&a), Some(&b)) => Some(if less(b, a) { 2 } else { 1 }),
+            (Some(_), None) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The item at heap position `pos`.
+    pub(crate) fn at(&self, pos: usize) -> usize {
+        self.heap[pos]
+    }
+
+    /// Removes the item at heap position `pos` (only used for the root and its children).
+    pub(crate) fn remove_at(&mut self, pos: usize, less: impl Fn(usize, usize) -> bool) {
+        let last = self.heap.len() - 1;
+        self.heap.swap(pos, last);
+        self.heap.pop();
+        if pos < self.heap.len() {
+            self.sift_down(pos, &less);
+            // The moved item may also be smaller than its new parent.
+            let mut i = pos;
+            while i > 0 {
+                let parent = (i - 1) / 2;
+                if !less(self.heap[i], self.heap[parent]) {
+                    break;
+                }
+                self.heap.swap(i, parent);
+                i = parent;
+            }
+        }
+    }
+
     pub(crate) fn push(&mut self, item: usize, less: impl Fn(usize, usize) -> bool) {
         self.heap.push(item);
         let mut i = self.heap.len() - 1;
@@ -30,33 +84,6 @@ impl Pq {
             self.heap.swap(i, parent);
             i = parent;
         }
-    }
-
-    pub(crate) fn pop(&mut self, less: impl Fn(usize, usize) -> bool) -> Option<usize> {
-        let n = self.heap.len();
-        if n == 0 {
-            return None;
-        }
-        self.heap.swap(0, n - 1);
-        let top = self.heap.pop();
-        let n = self.heap.len();
-        let mut i = 0;
-        loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut m = i;
-            if l < n && less(self.heap[l], self.heap[m]) {
-                m = l;
-            }
-            if r < n && less(self.heap[r], self.heap[m]) {
-                m = r;
-            }
-            if m == i {
-                break;
-            }
-            self.heap.swap(i, m);
-            i = m;
-        }
-        top
     }
 }
 
@@ -73,8 +100,9 @@ mod tests {
             pq.push(i, less);
         }
         let mut out = Vec::new();
-        while let Some(i) = pq.pop(less) {
+        while let Some(i) = pq.peek() {
             out.push((keys[i], i));
+            pq.remove_at(0, less);
         }
         assert_eq!(out, [(0, 6), (1, 4), (1, 3), (3, 7), (3, 1), (5, 0), (7, 5), (9, 2)]);
     }

@@ -9,13 +9,6 @@ use std::path::Path;
 use common::*;
 use reftable::format::{HashId, LogRecord, LogUpdate, LogValue, RefRecord, RefValue, Table, WriteOptions, Writer};
 
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 fn max_update_index(git_dir: &Path) -> u64 {
     stack_tables(git_dir)
         .iter()
@@ -38,11 +31,7 @@ fn check(hash: HashId, opts: WriteOptions, topics: usize) {
             "repo",
         ],
     );
-    let mut commits = Vec::new();
-    for i in 0..4 {
-        git_out(&dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
-        commits.push(git_out(&dir, &["rev-parse", "HEAD"]).trim().to_string());
-    }
+    let commits = make_commits(&dir, 4);
     git_out(&dir, &["tag", "-a", "-m", "release", "v1", &commits[1]]);
     git_out(&dir, &["branch", "old", &commits[0]]);
     let tag = git_out(&dir, &["rev-parse", "refs/tags/v1"]).trim().to_string();

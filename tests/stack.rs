@@ -11,13 +11,6 @@ use common::*;
 use reftable::format::{HashId, LogRecordRef, LogUpdateRef, LogValueRef, RefRecordRef, RefValueRef, WriteOptions};
 use reftable::stack::{Error, LogExpiry, Options, Stack};
 
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// A git repository with `n` commits; returns (tempdir, worktree, commit ids).
 fn repo(hash: HashId, n: usize) -> (tempfile::TempDir, PathBuf, Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
@@ -33,11 +26,7 @@ fn repo(hash: HashId, n: usize) -> (tempfile::TempDir, PathBuf, Vec<String>) {
             "repo",
         ],
     );
-    let mut commits = Vec::new();
-    for i in 0..n {
-        git_out(&dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
-        commits.push(git_out(&dir, &["rev-parse", "HEAD"]).trim().to_string());
-    }
+    let commits = make_commits(&dir, n);
     (tmp, dir, commits)
 }
 

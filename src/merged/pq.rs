@@ -61,28 +61,24 @@ impl Pq {
         if pos < self.heap.len() {
             self.sift_down(pos, &less);
             // The moved item may also be smaller than its new parent.
-            let mut i = pos;
-            while i > 0 {
-                let parent = (i - 1) / 2;
-                if !less(self.heap[i], self.heap[parent]) {
-                    break;
-                }
-                self.heap.swap(i, parent);
-                i = parent;
-            }
+            self.sift_up(pos, less);
         }
     }
 
     pub(crate) fn push(&mut self, item: usize, less: impl Fn(usize, usize) -> bool) {
         self.heap.push(item);
-        let mut i = self.heap.len() - 1;
-        while i > 0 {
-            let parent = (i - 1) / 2;
-            if !less(self.heap[i], self.heap[parent]) {
+        self.sift_up(self.heap.len() - 1, less);
+    }
+
+    /// Restores the heap after the item at `pos` shrank (or was placed there).
+    fn sift_up(&mut self, mut pos: usize, less: impl Fn(usize, usize) -> bool) {
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if !less(self.heap[pos], self.heap[parent]) {
                 break;
             }
-            self.heap.swap(i, parent);
-            i = parent;
+            self.heap.swap(pos, parent);
+            pos = parent;
         }
     }
 }

@@ -158,3 +158,21 @@ pub fn assert_lines_eq(ours: &str, theirs: &str, what: &str) {
         b.get(i)
     );
 }
+
+/// Bytes of a hex object id.
+pub fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Makes `n` empty commits in the repository at `dir`; returns their ids, oldest first.
+pub fn make_commits(dir: &Path, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            git_out(dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
+            git_out(dir, &["rev-parse", "HEAD"]).trim().to_string()
+        })
+        .collect()
+}

@@ -632,3 +632,68 @@ fn repository_discovery() {
     let o = run(cmd, None);
     assert_eq!((o.code, o.stdout), (0, expect), "GIT_DIR");
 }
+
+/// Reflog identities: with no `GIT_COMMITTER_DATE` the time comes from the
+/// clock in the local zone (`TZ` as a zoneinfo name, a POSIX rule, or empty
+/// for UTC), the name and email from the environment or `user.*`; each as git.
+#[test]
+fn reflog_identity_and_time_zone_match_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, ids) = twin(tmp.path(), "reftable", "sha1");
+    let show = |dir: &Path, name: &str| git_out(dir, &["reflog", "show", "--date=raw", "--format=%gn <%ge> %gd", name]);
+    let cases: [(&str, Option<&str>); 5] = [
+        ("a", Some("America/New_York")),
+        ("b", Some(":Asia/Kolkata")),
+        ("c", Some("EST5EDT,M3.2.0,M11.1.0")),
+        ("d", Some("")),
+        ("e", None),
+    ];
+    for (name, tz) in cases {
+        let refname = format!("refs/heads/tz-{name}");
+        let args = [
+            "update-ref",
+            "--create-reflog",
+            "-m",
+            "tz",
+            refname.as_str(),
+            ids[0].as_str(),
+        ];
+        let mut x = std::process::Command::new(env!("CARGO_BIN_EXE_reftable"));
+        let mut y = git(&b);
+        for (k, v) in git(&a).get_envs() {
+            if let Some(v) = v {
+                x.env(k, v);
+            }
+        }
+        x.current_dir(&a)
+            .env_remove("GIT_COMMITTER_DATE")
+            .env_remove("GIT_COMMITTER_NAME");
+        y.env_remove("GIT_COMMITTER_DATE").env_remove("GIT_COMMITTER_NAME");
+        // The name comes from user.name once GIT_COMMITTER_NAME is gone.
+        for d in [&a, &b] {
+            git_out(d, &["config", "user.name", "Conf Igured"]);
+        }
+        match tz {
+            Some(tz) => {
+                x.env("TZ", tz);
+                y.env("TZ", tz);
+            }
+            None => {
+                x.env_remove("TZ");
+                y.env_remove("TZ");
+            }
+        }
+        assert!(x.args(args).status().unwrap().success());
+        assert!(y.args(args).status().unwrap().success());
+        let (ours, theirs) = (show(&a, &refname), show(&b, &refname));
+        // `Conf Igured <committer@example.com> tz-a@{1795295665 -0500}`: all but the seconds.
+        let strip = |s: &str| {
+            let (head, tail) = s.trim().split_once("@{").unwrap();
+            let (secs, zone) = tail.trim_end_matches('}').split_once(' ').unwrap();
+            (head.to_owned(), secs.parse::<i64>().unwrap(), zone.to_owned())
+        };
+        let (o, t) = (strip(&ours), strip(&theirs));
+        assert_eq!((&o.0, &o.2), (&t.0, &t.2), "TZ={tz:?}: ours {ours:?} git {theirs:?}");
+        assert!((o.1 - t.1).abs() < 60, "TZ={tz:?}: ours {ours:?} git {theirs:?}");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod dump;
 mod for_each_ref;
+mod ident;
 mod maint;
 mod progress;
 mod repo;

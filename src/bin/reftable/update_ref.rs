@@ -214,14 +214,11 @@ impl Batch<'_> {
 }
 
 pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {
-    let committer = repo
-        .gix
-        .committer()
-        .transpose()
-        .map_err(|e| Fatal::msg(e.to_string()))?;
+    let committer = crate::ident::committer(&repo.gix)?;
+    let mut buf = gix_date::parse::TimeBuf::default();
     let lock = gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100));
     repo.refs
-        .apply(edits, lock, committer)
+        .apply(edits, lock, committer.as_ref().map(|c| c.to_ref(&mut buf)))
         .map(drop)
         .map_err(|e| Fatal::msg(describe(&e)))
 }

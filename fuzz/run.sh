@@ -6,9 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 SECS=${1:-60}
-mkdir -p corpus/table_reader corpus/tables_list
+mkdir -p corpus/table_reader corpus/tables_list corpus/block corpus/update_ref_stdin
 for t in ../fixtures/*.git/reftable/*.ref; do cp -n "$t" corpus/table_reader/ 2>/dev/null || true; done
 for l in ../fixtures/*.git/reftable/tables.list; do cp -n "$l" "corpus/tables_list/$(basename "$(dirname "$(dirname "$l")")").list" 2>/dev/null || true; done
-for target in table_reader tables_list; do
+# Blocks: the first 4 KiB of each table, behind a selector byte (4 KiB blocks, 24-byte header).
+for t in ../fixtures/*.git/reftable/*.ref; do
+    { printf '\x05'; head -c 4096 "$t"; } > "corpus/block/$(basename "$t")"
+done
+# update-ref --stdin scripts, both forms.
+printf 'create refs/heads/a 1111111111111111111111111111111111111111\nupdate refs/heads/b 2222222222222222222222222222222222222222 1111111111111111111111111111111111111111\ndelete refs/heads/c\nverify refs/heads/d\noption no-deref\nsymref-update HEAD refs/heads/a ref refs/heads/b\nstart\nprepare\ncommit\n' > corpus/update_ref_stdin/lines
+printf 'update refs/heads/a\0new\0\0symref-update HEAD\0refs/heads/a\0oid\0old\0symref-delete HEAD\0\0abort\0' > corpus/update_ref_stdin/nul
+for target in table_reader tables_list block update_ref_stdin; do
     cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$SECS" -rss_limit_mb=2048
 done

@@ -697,3 +697,59 @@ fn reflog_identity_and_time_zone_match_git() {
         assert!((o.1 - t.1).abs() < 60, "TZ={tz:?}: ours {ours:?} git {theirs:?}");
     }
 }
+
+/// The `update-ref --stdin` language at its edges: empty lines, a missing
+/// final line feed, stray spaces, `-z` fields of every command (git reads a
+/// fixed number of fields per command), each accepted or refused as git does.
+#[test]
+fn stdin_parsing_edge_cases_match_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, ids) = twin(tmp.path(), "reftable", "sha1");
+    let id = &ids[0];
+    let cases: Vec<(bool, String)> = vec![
+        (
+            false,
+            format!("create refs/heads/e1 {id}\n\ncreate refs/heads/e2 {id}\n"),
+        ),
+        (false, format!("create refs/heads/e3 {id}")),
+        (false, format!("create refs/heads/e4 {id} \n")),
+        (false, format!("create  refs/heads/e5 {id}\n")),
+        (false, format!("create refs/heads/e6 {id}\nupdate refs/heads/e6\n")),
+        (false, "option no-deref\noption no-deref\n".to_string()),
+        (false, format!("start\ncreate refs/heads/e7 {id}\nprepare\ncommit\n")),
+        (true, format!("create refs/heads/z1\0{id}\0")),
+        (true, format!("create refs/heads/z2 {id}\0")),
+        (true, format!("update refs/heads/z3\0{id}\0")),
+        (true, format!("update refs/heads/z4\0{id}\0\0delete refs/heads/z4\0\0")),
+        (true, "symref-update refs/heads/s1\0refs/heads/main\0\0".to_string()),
+        (true, "symref-update refs/heads/s2\0refs/heads/main\0".to_string()),
+        (
+            true,
+            format!("symref-update refs/heads/s3\0refs/heads/main\0\0create refs/heads/z5\0{id}\0"),
+        ),
+        (
+            true,
+            format!("symref-update refs/heads/s4\0refs/heads/main\0create refs/heads/z6\0{id}\0"),
+        ),
+        (
+            true,
+            "symref-update refs/heads/s1\0refs/heads/z4\0ref\0refs/heads/main\0\0".to_string(),
+        ),
+        (
+            true,
+            format!("option no-deref\0symref-delete refs/heads/s1\0\0create refs/heads/z7\0{id}\0"),
+        ),
+        (
+            true,
+            format!("option no-deref\0symref-delete refs/heads/s2\0create refs/heads/z8\0{id}\0"),
+        ),
+        (true, "\0".to_string()),
+    ];
+    for (i, (z, input)) in cases.iter().enumerate() {
+        let mut args = vec!["update-ref", "--stdin"];
+        if *z {
+            args.push("-z");
+        }
+        twin_step(&a, &b, &format!("case {i}"), &args, Some(input));
+    }
+}

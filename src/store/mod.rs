@@ -2,6 +2,7 @@
 //! reflogs with gix-ref's own types. This is the only layer that knows gix.
 
 pub mod backend;
+pub mod batch;
 mod error;
 mod iter;
 mod maintenance;

@@ -27,6 +27,16 @@ pub fn bar(msg: &'static str, total: u64, threshold: u64) -> Option<ProgressBar>
     Some(pb)
 }
 
+/// A bar counting `total` bytes of input, or nothing when stderr is not a
+/// terminal or the input is small (below `threshold` bytes).
+pub fn bytes_bar(msg: &'static str, total: u64, threshold: u64) -> Option<ProgressBar> {
+    let pb = bar(msg, total, threshold)?;
+    if let Ok(style) = ProgressStyle::with_template("{msg} {bar:40} {bytes}/{total_bytes} ({bytes_per_sec})") {
+        pb.set_style(style);
+    }
+    Some(pb)
+}
+
 /// Finishes and clears a progress display.
 pub fn done(pb: Option<ProgressBar>) {
     if let Some(pb) = pb {

@@ -4,8 +4,11 @@
 use std::io::{Read, Write};
 
 use gix_hash::ObjectId;
+use gix_ref::bstr::{BStr, ByteSlice};
 use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix_ref::{FullName, Target};
+
+use reftable::store::batch::{Instruction, Instructions, OldValue};
 
 use crate::repo::Repo;
 use crate::Fatal;
@@ -79,6 +82,17 @@ pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
         }
     }
     Ok(id)
+}
+
+/// A field of the script as text (ref names and revisions are UTF-8 here).
+fn s(field: &BStr) -> Result<&str, Fatal> {
+    field
+        .to_str()
+        .map_err(|_| Fatal::msg(format!("invalid ref format: {}", field.to_str_lossy())))
+}
+
+fn opt(field: Option<&BStr>) -> Result<Option<&str>, Fatal> {
+    field.map(s).transpose()
 }
 
 /// Old value: absent = any, zero = must not exist, else must match.
@@ -264,124 +278,81 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     }
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input)?;
-    let input = String::from_utf8(input).map_err(|_| Fatal::msg("input is not UTF-8"))?;
     stdin(&mut batch, &input, a.z, out)?;
     Ok(0)
 }
 
-/// Splits the input into commands (each a list of fields).
-fn commands(input: &str, z: bool) -> Result<Vec<Vec<String>>, Fatal> {
-    if !z {
-        return Ok(input
-            .split('\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| l.split(' ').map(str::to_owned).collect())
-            .collect());
-    }
-    // -z: `cmd SP <ref>` NUL, then as many NUL-terminated fields as the command takes.
-    let mut fields = input.split('\0').peekable();
-    let mut out = Vec::new();
-    while let Some(head) = fields.next() {
-        if head.is_empty() && fields.peek().is_none() {
-            break;
-        }
-        let mut cmd: Vec<String> = head.splitn(2, ' ').map(str::to_owned).collect();
-        let extra = match cmd[0].as_str() {
-            "update" => 2,
-            "create" | "delete" | "verify" | "symref-create" | "symref-delete" | "symref-verify" => 1,
-            "symref-update" => 3,
-            _ => 0,
-        };
-        for _ in 0..extra {
-            cmd.push(
-                fields
-                    .next()
-                    .ok_or_else(|| Fatal::msg(format!("{}: unexpected end of input", cmd[0])))?
-                    .to_owned(),
-            );
-        }
-        out.push(cmd);
-    }
-    Ok(out)
-}
-
-fn stdin(batch: &mut Batch<'_>, input: &str, z: bool, out: &mut dyn Write) -> Result<(), Fatal> {
+fn stdin(batch: &mut Batch<'_>, input: &[u8], z: bool, out: &mut dyn Write) -> Result<(), Fatal> {
     let mut no_deref = false;
-    let cmds = commands(input, z)?;
-    let pb = crate::progress::bar("Reading updates", cmds.len() as u64, 100_000);
-    for cmd in cmds {
-        if let Some(pb) = &pb {
-            pb.inc(1);
+    let mut instructions = Instructions::new(input, z);
+    let pb = crate::progress::bytes_bar("Reading updates", input.len() as u64, 4 << 20);
+    let mut seen = 0u64;
+    while let Some(ins) = instructions.next() {
+        let ins = ins.map_err(|e| Fatal::msg(e.to_string()))?;
+        seen += 1;
+        if let Some(pb) = pb.as_ref().filter(|_| seen.is_multiple_of(4096)) {
+            pb.set_position((input.len() - instructions.remaining()) as u64);
         }
-        let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
-        let opt = |i: usize| args.get(i).copied().filter(|s| !s.is_empty());
         let deref = !std::mem::take(&mut no_deref);
-        let need = |n: usize| -> Result<(), Fatal> {
-            if args.len() < n || args[1..n].iter().any(|s| s.is_empty()) {
-                Err(Fatal::msg(format!("{}: missing arguments", args[0])))
-            } else {
-                Ok(())
-            }
-        };
         // Without `option no-deref`, git checks a symref's old target on the
         // ref it resolves to, which is never symbolic.
-        if deref && args[0].starts_with("symref-") && args[0] != "symref-create" {
-            let old_target = match args[0] {
-                "symref-update" => opt(3).filter(|k| *k == "ref").and(opt(4)),
-                _ => opt(2),
-            };
-            if let (Some(t), Some(r)) = (old_target, args.get(1).and_then(|n| batch.repo.exact((*n).into()))) {
+        let old_target = match ins {
+            Instruction::SymrefUpdate {
+                name,
+                old: Some(OldValue::Ref(t)),
+                ..
+            } => Some((name, t)),
+            Instruction::SymrefDelete {
+                name,
+                old_target: Some(t),
+            }
+            | Instruction::SymrefVerify {
+                name,
+                old_target: Some(t),
+            } => Some((name, t)),
+            _ => None,
+        };
+        if let (true, Some((name, t))) = (deref, old_target) {
+            if let Some(r) = batch.repo.exact(name) {
                 if matches!(r.target, Target::Symbolic(_)) {
                     return Err(Fatal::msg(format!(
-                        "cannot lock ref '{}': expected symref with target '{t}': but is a regular ref",
-                        args[1]
+                        "cannot lock ref '{name}': expected symref with target '{t}': but is a regular ref"
                     )));
                 }
             }
         }
-        match args[0] {
-            "update" => {
-                need(3)?;
-                batch.update(args[1], args[2], opt(3), deref)?
-            }
-            "create" => {
-                need(3)?;
-                let new = rev(batch.repo, args[2])?;
-                if new.is_null() {
-                    return Err(Fatal::msg(format!("create {}: zero <new-oid>", args[1])));
+        match ins {
+            Instruction::Update { name, new, old } => batch.update(s(name)?, s(new)?, opt(old)?, deref)?,
+            Instruction::Create { name, new } => {
+                let new_id = rev(batch.repo, s(new)?)?;
+                if new_id.is_null() {
+                    return Err(Fatal::msg(format!("create {name}: zero <new-oid>")));
                 }
-                batch.update(args[1], args[2], Some(&ObjectId::null(new.kind()).to_string()), deref)?
+                let zero = ObjectId::null(new_id.kind()).to_string();
+                batch.update(s(name)?, s(new)?, Some(&zero), deref)?
             }
-            "delete" => {
-                need(2)?;
-                batch.delete(args[1], opt(2), deref)?
-            }
-            "verify" => {
-                need(2)?;
-                let e = match expected(batch.repo, opt(2))? {
+            Instruction::Delete { name, old } => batch.delete(s(name)?, opt(old)?, deref)?,
+            Instruction::Verify { name, old } => {
+                let e = match expected(batch.repo, opt(old)?)? {
                     PreviousValue::Any => PreviousValue::MustNotExist,
                     e => e,
                 };
-                batch.verify.push((full_name(args[1])?, e));
+                batch.verify.push((full_name(s(name)?)?, e));
             }
-            "symref-update" => {
-                need(3)?;
-                let e = match (opt(3), opt(4)) {
-                    (Some("ref"), Some(t)) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(t)?)),
-                    (Some("oid"), Some(o)) => expected(batch.repo, Some(o))?,
-                    (None, None) => PreviousValue::Any,
-                    _ => return Err(Fatal::msg(format!("symref-update {}: invalid arguments", args[1]))),
+            Instruction::SymrefUpdate { name, target, old } => {
+                let e = match old {
+                    Some(OldValue::Ref(t)) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
+                    Some(OldValue::Oid(o)) => expected(batch.repo, Some(s(o)?))?,
+                    None => PreviousValue::Any,
                 };
-                batch.symref(args[1], args[2], e)?
+                batch.symref(s(name)?, s(target)?, e)?
             }
-            "symref-create" => {
-                need(3)?;
-                batch.symref(args[1], args[2], PreviousValue::MustNotExist)?
+            Instruction::SymrefCreate { name, target } => {
+                batch.symref(s(name)?, s(target)?, PreviousValue::MustNotExist)?
             }
-            "symref-delete" => {
-                need(2)?;
-                let e = match opt(2) {
-                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(t)?)),
+            Instruction::SymrefDelete { name, old_target } => {
+                let e = match old_target {
+                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
                     None => PreviousValue::MustExist,
                 };
                 batch.edits.push(RefEdit {
@@ -389,42 +360,35 @@ fn stdin(batch: &mut Batch<'_>, input: &str, z: bool, out: &mut dyn Write) -> Re
                         expected: e,
                         log: RefLog::AndReference,
                     },
-                    name: full_name(args[1])?,
+                    name: full_name(s(name)?)?,
                     deref: false,
                 });
             }
-            "symref-verify" => {
-                need(2)?;
-                let e = match opt(2) {
-                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(t)?)),
+            Instruction::SymrefVerify { name, old_target } => {
+                let e = match old_target {
+                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
                     None => PreviousValue::MustNotExist,
                 };
-                batch.verify.push((full_name(args[1])?, e));
+                batch.verify.push((full_name(s(name)?)?, e));
             }
-            "option" => match opt(1) {
-                Some("no-deref") => no_deref = true,
-                other => return Err(Fatal::msg(format!("option unknown: {}", other.unwrap_or("")))),
-            },
-            "start" => {
-                writeln!(out, "start: ok")?;
+            Instruction::NoDeref => no_deref = true,
+            Instruction::Start | Instruction::Prepare | Instruction::Commit | Instruction::Abort => {
+                let word = match ins {
+                    Instruction::Start => "start",
+                    Instruction::Prepare => "prepare",
+                    Instruction::Commit => {
+                        batch.commit()?;
+                        "commit"
+                    }
+                    _ => {
+                        batch.edits.clear();
+                        batch.verify.clear();
+                        "abort"
+                    }
+                };
+                writeln!(out, "{word}: ok")?;
                 out.flush()?;
             }
-            "prepare" => {
-                writeln!(out, "prepare: ok")?;
-                out.flush()?;
-            }
-            "commit" => {
-                batch.commit()?;
-                writeln!(out, "commit: ok")?;
-                out.flush()?;
-            }
-            "abort" => {
-                batch.edits.clear();
-                batch.verify.clear();
-                writeln!(out, "abort: ok")?;
-                out.flush()?;
-            }
-            other => return Err(Fatal::msg(format!("unknown command: {other}"))),
         }
     }
     crate::progress::done(pb);

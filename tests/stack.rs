@@ -531,6 +531,136 @@ fn concurrent_writers_ours_and_git() {
     git_out(&dir, &["fsck", "--no-progress"]);
 }
 
+/// Both at once: our writers (child processes adding refs and compacting)
+/// are SIGKILLed at random moments while two git writers keep adding refs.
+/// After each round, with git paused, a lock left by a killed writer is
+/// reported to the next writer (`Error::Lock` naming it, never broken
+/// silently) and then removed, as a user would; every ref any writer was
+/// told is committed is there, both tools read the stack, and git verifies
+/// it. `REFTABLE_STRESS_ROUNDS` raises the number of rounds.
+#[test]
+fn concurrent_writers_with_sigkills() {
+    use rand::Rng;
+    use std::io::Read;
+    use std::sync::{atomic::AtomicBool, atomic::Ordering, Arc, Mutex, RwLock};
+    let rounds: usize = std::env::var("REFTABLE_STRESS_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6);
+    let (_tmp, dir, c) = repo(HashId::Sha1, 1);
+    let rt = dir.join(".git/reftable");
+    let gate = Arc::new(RwLock::new(()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let git_done = Arc::new(Mutex::new(Vec::new()));
+    let gits: Vec<_> = (0..2)
+        .map(|g| {
+            let (dir, oid) = (dir.clone(), c[0].clone());
+            let (gate, stop, git_done) = (gate.clone(), stop.clone(), git_done.clone());
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let _open = gate.read().unwrap();
+                    let name = format!("refs/heads/git-{g}-{i}");
+                    let out = git(&dir).args(["update-ref", &name, &oid]).output().unwrap();
+                    if out.status.success() {
+                        git_done.lock().unwrap().push(name);
+                        i += 1;
+                    } else {
+                        let err = String::from_utf8_lossy(&out.stderr).to_string();
+                        assert!(err.contains("lock") || err.contains("Lock"), "git failed: {err}");
+                        drop(_open);
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut rng = rand::thread_rng();
+    let mut committed = Vec::new();
+    let mut stale_reported = 0;
+    for round in 0..rounds {
+        let mut children: Vec<_> = (0..2)
+            .map(|_| {
+                std::process::Command::new(std::env::current_exe().unwrap())
+                    .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
+                    .env("REFTABLE_CRASH_DIR", &rt)
+                    .env("REFTABLE_CRASH_OID", &c[0])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in &mut children {
+            std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(30..200)));
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+        }
+        for child in &mut children {
+            let mut s = String::new();
+            child.stdout.take().unwrap().read_to_string(&mut s).unwrap();
+            committed.extend(
+                s.lines()
+                    .filter_map(|l| l.split_once("committed ").map(|(_, n)| n))
+                    .map(str::to_owned),
+            );
+        }
+        // Pause git: any lock file now is stale.
+        let _closed = gate.write().unwrap();
+        let stale: Vec<PathBuf> = std::fs::read_dir(&rt)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "lock"))
+            .collect();
+        if stale.iter().any(|p| p.ends_with("tables.list.lock")) {
+            let mut stack = Stack::open(
+                &rt,
+                Options {
+                    lock_timeout_ms: 0,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            match add_ref(&mut stack, "refs/heads/blocked", &unhex(&c[0]), "x") {
+                Err(Error::Lock { path, .. }) => assert!(path.ends_with("tables.list.lock")),
+                other => panic!("round {round}: a stale lock must be reported, got {other:?}"),
+            }
+            stale_reported += 1;
+        }
+        for p in &stale {
+            std::fs::remove_file(p).unwrap();
+        }
+        let stack = Stack::open(&rt, Options::default()).unwrap();
+        let listing = for_each_ref(&dir);
+        for name in committed.iter().chain(git_done.lock().unwrap().iter()) {
+            assert!(
+                stack.merged().find_ref(name.as_bytes()).unwrap().is_some(),
+                "round {round}: {name} lost"
+            );
+            assert!(
+                listing.contains(&format!("{name} ")),
+                "round {round}: git misses {name}"
+            );
+        }
+        git_out(&dir, &["refs", "verify"]);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for g in gits {
+        g.join().unwrap();
+    }
+    let from_git = git_done.lock().unwrap().len();
+    eprintln!(
+        "{rounds} rounds: {} refs acknowledged by our killed writers, {from_git} by git, {stale_reported} stale locks reported",
+        committed.len()
+    );
+    assert!(committed.len() > 5 && from_git > 5);
+    let mut stack = Stack::open(&rt, Options::default()).unwrap();
+    stack.clean().unwrap();
+    add_ref(&mut stack, "refs/heads/after", &unhex(&c[0]), "after").unwrap();
+    git_out(&dir, &["update-ref", "refs/heads/after-git", &c[0]]);
+    git_out(&dir, &["fsck", "--no-progress"]);
+}
+
 /// Best effort: with the oldest table locked by another compaction, auto
 /// compaction compacts the newer tables it could lock, and leaves the locked
 /// one (and its lock) alone.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
+use super::fault::{self, Op};
 use super::Error;
 
 /// A held lock on `path`: the file `path.lock`. Dropping it without
@@ -32,7 +33,9 @@ impl LockFile {
         let mut remaining = timeout_ms;
         let (mut n, mut multiplier) = (1i64, 1i64);
         loop {
-            match OpenOptions::new().write(true).create_new(true).open(&lock) {
+            let opened = super::fault::check(super::fault::Op::Create)
+                .and_then(|()| OpenOptions::new().write(true).create_new(true).open(&lock));
+            match opened {
                 Ok(file) => {
                     let l = LockFile {
                         target: path.to_owned(),
@@ -83,12 +86,18 @@ impl LockFile {
             .file
             .as_mut()
             .ok_or_else(|| Error::io(&self.lock)(std::io::Error::other("lock file already closed")))?;
-        file.write_all(data).map_err(Error::io(&self.lock))?;
+        fault::Checked(&mut *file)
+            .write_all(data)
+            .map_err(Error::io(&self.lock))?;
         if fsync {
-            file.sync_all().map_err(Error::io(&self.lock))?;
+            fault::check(Op::Sync)
+                .and_then(|()| file.sync_all())
+                .map_err(Error::io(&self.lock))?;
         }
         self.file = None;
-        std::fs::rename(&self.lock, &self.target).map_err(io)?;
+        fault::check(Op::Rename)
+            .and_then(|()| std::fs::rename(&self.lock, &self.target))
+            .map_err(io)?;
         self.held = false;
         Ok(())
     }

@@ -11,6 +11,7 @@
 
 mod compact;
 mod error;
+pub mod fault;
 mod lock;
 
 pub use compact::{CompactionStats, LogExpiry};
@@ -24,6 +25,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
+
+use fault::Op;
 
 use crate::format::{self, Table, WriteOptions, Writer};
 use crate::merged::Merged;
@@ -97,7 +100,7 @@ pub struct Stack {
 }
 
 /// What writes a new table: called with a writer whose limits it must set.
-pub type TableWriter = Writer<BufWriter<File>>;
+pub type TableWriter = Writer<BufWriter<fault::Checked<File>>>;
 
 /// Checks a `tables.list` line: a plain file name inside the directory.
 fn valid_table_name(name: &str) -> bool {
@@ -371,6 +374,7 @@ impl Stack {
             min_allowed,
             rand::random::<u32>()
         );
+        fault::check(Op::Create).map_err(Error::io(&self.dir))?;
         let tmp = tempfile::Builder::new()
             .prefix(&format!("{prefix}.temp."))
             .rand_bytes(6)
@@ -380,9 +384,21 @@ impl Stack {
             lock::set_mode(tmp.path(), mode)?;
         }
         let file = tmp.as_file().try_clone().map_err(Error::io(tmp.path()))?;
-        let mut w = Writer::new(BufWriter::with_capacity(64 * 1024, file), self.opts.write)?;
-        write(&mut w)?;
-        let (out, stats) = w.finish()?;
+        let mut w = Writer::new(
+            BufWriter::with_capacity(64 * 1024, fault::Checked(file)),
+            self.opts.write,
+        )?;
+        // A failed write names the file it failed on.
+        let named = |e: Error| match e {
+            Error::Write(format::WriteError::Io(source))
+            | Error::Format(format::Error::Write(format::WriteError::Io(source))) => Error::Io {
+                path: tmp.path().to_owned(),
+                source,
+            },
+            e => e,
+        };
+        write(&mut w).map_err(named)?;
+        let (out, stats) = w.finish().map_err(|e| named(e.into()))?;
         drop(out.into_inner().map_err(|e| Error::io(tmp.path())(e.into_error()))?);
         if stats.is_empty() {
             return Ok(None);
@@ -394,10 +410,13 @@ impl Stack {
             });
         }
         if self.opts.fsync {
-            tmp.as_file().sync_all().map_err(Error::io(tmp.path()))?;
+            fault::check(Op::Sync)
+                .and_then(|()| tmp.as_file().sync_all())
+                .map_err(Error::io(tmp.path()))?;
         }
         let name = table_name(stats.min_update_index, stats.max_update_index);
         let path = self.dir.join(&name);
+        fault::check(Op::Rename).map_err(Error::io(&path))?;
         tmp.persist_noclobber(&path).map_err(|e| Error::io(&path)(e.error))?;
         Ok(Some((name, stats.max_update_index)))
     }
@@ -500,12 +519,13 @@ impl Addition<'_> {
         self.stack.write_list(lock, &names)?;
         self.new_tables.clear();
         self.stack.reload_now()?;
+        // The addition is durable now. Compaction is best effort: whatever
+        // stops it (a concurrent compaction, a full disk) leaves the stack as
+        // it is, so it must not turn a committed addition into an error.
+        // (git reports such I/O errors after committing; a caller retrying
+        // then would apply its edits twice.)
         if !self.stack.opts.disable_auto_compact {
-            match self.stack.auto_compact() {
-                Ok(()) => {}
-                Err(e) if e.is_contention() => {}
-                Err(e) => return Err(e),
-            }
+            let _ = self.stack.auto_compact();
         }
         Ok(())
     }

@@ -49,6 +49,13 @@ pub enum Error {
         /// The `tables.list` file.
         list: PathBuf,
     },
+    /// The stack directory is a symbolic link; it is not followed, so that
+    /// nothing is ever written outside the repository.
+    #[error("{path} is a symbolic link; refusing to use it as a reftable stack", path = path.display())]
+    Symlink {
+        /// The stack directory.
+        path: PathBuf,
+    },
     /// An addition's update indexes do not come after the stack's.
     #[error("new table starts at update index {min}, but the stack requires at least {next}")]
     UpdateIndexTooLow {

@@ -116,6 +116,11 @@ impl Stack {
     /// Opens the stack in `dir` (the `reftable` directory). A missing
     /// `tables.list` is an empty stack.
     pub fn open(dir: &Path, opts: Options) -> Result<Stack, Error> {
+        // Writes must stay inside the repository: a `reftable` that is a
+        // symbolic link (to anywhere) is refused rather than followed.
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::Symlink { path: dir.to_owned() });
+        }
         let mut s = Stack {
             dir: dir.to_owned(),
             list_path: dir.join("tables.list"),

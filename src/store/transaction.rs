@@ -201,6 +201,24 @@ impl<'s> Transaction<'s> {
         let mut prepared = Vec::with_capacity(edits.len());
         let mut involved = BTreeSet::new();
         for edit in edits {
+            // Names are checked again here, whatever built the `FullName`:
+            // nothing with control characters, `..`, `.lock` and the like
+            // is ever written.
+            let targets = match &edit.change {
+                Change::Update {
+                    new: Target::Symbolic(t),
+                    ..
+                } => Some(t.as_bstr()),
+                _ => None,
+            };
+            for n in std::iter::once(edit.name.as_bstr()).chain(targets) {
+                if let Err(e) = gix_validate::reference::name(n) {
+                    return Err(Error::InvalidName {
+                        name: lossy(n),
+                        reason: e.to_string(),
+                    });
+                }
+            }
             let (which, local) = route(edit.name.as_bstr(), linked);
             if !local.starts_with(b"refs/") && !is_pseudo_ref(local) {
                 return Err(Error::InvalidName {
@@ -368,6 +386,11 @@ impl<'s> Transaction<'s> {
             }
             None => None,
         };
+        let block_size = match store.opts.stack.write.block_size {
+            0 => crate::format::DEFAULT_BLOCK_SIZE,
+            n => n,
+        };
+        let max_message = block_size as usize / 2;
         let mut stacks = Stacks::open(store)?;
         let head = head_target(&mut stacks, store)?;
         let mut ui: BTreeMap<Which, u64> = BTreeMap::new();
@@ -449,7 +472,9 @@ impl<'s> Transaction<'s> {
                         email: semail.to_vec(),
                         time: time.seconds.max(0) as u64,
                         tz_offset: seconds_to_tz(time.offset),
-                        message: message.to_vec(),
+                        // git keeps at most half a block of a message, so that a
+                        // log record always fits into a block.
+                        message: message[..message.len().min(max_message)].to_vec(),
                     };
                     // An update of the branch HEAD points to is logged for HEAD too.
                     let head_which = head_stack(linked);

@@ -91,12 +91,19 @@ fn merged_view_of_git_stacks() {
 #[test]
 fn merged_view_of_random_stacks() {
     let mut rng = StdRng::seed_from_u64(99);
-    for round in 0..20 {
+    for round in 0..40 {
         let ntables = rng.gen_range(1..8);
         let mut tables = Vec::new();
         let mut ui = 1;
+        // Half the stacks are skewed as compaction leaves them: one big
+        // table, small ones on top (the merge's fast path), half uniform.
+        let skewed = round % 2 == 1;
         for t in 0..ntables {
-            let n = rng.gen_range(0..300);
+            let n = match (skewed, t) {
+                (true, 0) => rng.gen_range(200..400),
+                (true, _) => rng.gen_range(0..6),
+                _ => rng.gen_range(0..300),
+            };
             let mut names: Vec<Vec<u8>> = (0..n)
                 .map(|_| format!("refs/heads/{}", rng.gen_range(0..400)).into_bytes())
                 .collect();

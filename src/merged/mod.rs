@@ -146,6 +146,9 @@ struct MergedIter<'a> {
     /// The sub-iterator whose record was handed out last.
     current: Option<usize>,
     suppress_deletions: bool,
+    /// While the heap below the root is unchanged: the sub-iterator with the
+    /// smallest key but the root's (`Some(None)`: the root is alone).
+    runner_up: Option<Option<usize>>,
 }
 
 impl<'a> MergedIter<'a> {
@@ -161,28 +164,53 @@ impl<'a> MergedIter<'a> {
             pq,
             current: None,
             suppress_deletions,
+            runner_up: None,
         })
     }
 
     /// Positions on the next visible record; returns the sub-iterator holding it.
     ///
-    /// The sub-iterator handed out stays at the heap's root: advancing it
-    /// costs one sift-down. Older tables' records with the same key can only
-    /// be the root's children (equal minimal keys form a connected subtree
-    /// from the root), so shadowed records are found without popping.
+    /// The sub-iterator handed out stays at the heap's root. While its next
+    /// key stays below the runner-up's (the common case when one table holds
+    /// most refs, as after compaction), that is one key comparison and no
+    /// heap work; otherwise one sift-down. Older tables' records with the
+    /// same key can only be the root's children (equal minimal keys form a
+    /// connected subtree from the root), so shadowed records are found
+    /// without popping.
     fn next(&mut self) -> Result<Option<usize>, Error> {
         let iters = &mut self.iters;
         let pq = &mut self.pq;
-        if self.current.take().is_some() {
-            Self::advance_at(iters, pq, 0)?;
+        if let Some(top) = self.current.take() {
+            match self.runner_up.take() {
+                // Fast path: the root moves on and stays below every other table.
+                Some(runner_up) => loop {
+                    if !iters[top].step()? {
+                        pq.remove_at(0, |a, b| less(iters, a, b));
+                        break;
+                    }
+                    if runner_up.is_some_and(|r| iters[top].key() >= iters[r].key()) {
+                        pq.sift_down(0, |a, b| less(iters, a, b));
+                        break;
+                    }
+                    if self.suppress_deletions && iters[top].is_deletion() {
+                        continue;
+                    }
+                    self.runner_up = Some(runner_up);
+                    self.current = Some(top);
+                    return Ok(Some(top));
+                },
+                None => Self::advance_at(iters, pq, 0)?,
+            }
         }
         loop {
             let Some(top) = pq.peek() else {
                 return Ok(None);
             };
             // Skip records of older tables with the same key.
+            let mut runner_up = None;
             while let Some(c) = pq.smaller_child(|a, b| less(iters, a, b)) {
                 if iters[pq.at(c)].key() != iters[top].key() {
+                    runner_up = Some(pq.at(c));
                     break;
                 }
                 Self::advance_at(iters, pq, c)?;
@@ -191,11 +219,11 @@ impl<'a> MergedIter<'a> {
                 Self::advance_at(iters, pq, 0)?;
                 continue;
             }
+            self.runner_up = Some(runner_up);
             self.current = Some(top);
             return Ok(Some(top));
         }
     }
-
     /// Steps the sub-iterator at heap position `pos` and restores the heap.
     fn advance_at(iters: &mut [SectionIter<'a>], pq: &mut Pq, pos: usize) -> Result<(), Error> {
         let i = pq.at(pos);

@@ -199,6 +199,8 @@ impl<'s> Transaction<'s> {
                 })?;
         }
         let mut prepared = Vec::with_capacity(edits.len());
+        // Many refs often point to few objects: read each object once.
+        let mut peel_cache: std::collections::HashMap<ObjectId, Option<ObjectId>> = Default::default();
         let mut involved = BTreeSet::new();
         for edit in edits {
             // Names are checked again here, whatever built the `FullName`:
@@ -236,7 +238,14 @@ impl<'s> Transaction<'s> {
                         log,
                         ..
                     },
-                ) if log.mode == RefLog::AndReference => check_and_peel(odb, &lossy(edit.name.as_bstr()), *id)?,
+                ) if log.mode == RefLog::AndReference => match peel_cache.get(id) {
+                    Some(p) => *p,
+                    None => {
+                        let p = check_and_peel(odb, &lossy(edit.name.as_bstr()), *id)?;
+                        peel_cache.insert(*id, p);
+                        p
+                    }
+                },
                 _ => None,
             };
             prepared.push(Prepared {
@@ -317,13 +326,22 @@ impl<'s> Transaction<'s> {
         }
         // Directory/file conflicts of new refs with existing ones (unless
         // deleted here) and with each other.
+        // Parent directories already known not to be refs (most new refs share them).
+        let mut free_dirs: BTreeMap<Which, std::collections::HashSet<Vec<u8>>> = BTreeMap::new();
         for (which, name) in &created {
             let stack = stacks.get(store, which)?;
             let merged = stack.merged();
+            let free = free_dirs.entry(which.clone()).or_default();
             for (i, _) in name.iter().enumerate().filter(|(_, &c)| c == b'/') {
+                if free.contains(&name[..i]) {
+                    continue;
+                }
                 let parent = (which.clone(), name[..i].to_vec());
                 let exists =
                     created.contains(&parent) || (!deleted.contains(&parent) && merged.find_ref(&parent.1)?.is_some());
+                if !exists {
+                    free.insert(parent.1.clone());
+                }
                 if exists {
                     return Err(Error::NameConflict {
                         name: lossy(name.as_bstr()),

@@ -12,6 +12,8 @@ use crate::Fatal;
 pub struct Repo {
     pub gix: gix::Repository,
     pub refs: Box<dyn RefStore>,
+    /// Object kinds looked up so far.
+    kinds: std::cell::RefCell<std::collections::HashMap<gix_hash::ObjectId, gix::objs::Kind>>,
 }
 
 /// Opens the repository named by `-C`, `GIT_DIR`, or found from the current directory.
@@ -30,7 +32,11 @@ pub fn open(dir: Option<&Path>) -> Result<Repo, Fatal> {
             .map_err(|_| Fatal::msg("not a git repository (or any of the parent directories): .git".to_string()))?,
     };
     let refs = reftable::backend::open(&gix).map_err(|e| Fatal::msg(e.to_string()))?;
-    Ok(Repo { gix, refs })
+    Ok(Repo {
+        gix,
+        refs,
+        kinds: Default::default(),
+    })
 }
 
 impl Repo {
@@ -69,7 +75,13 @@ impl Repo {
 
     /// The kind of an object, if it exists.
     pub fn kind(&self, id: gix_hash::ObjectId) -> Option<gix::objs::Kind> {
-        self.gix.find_header(id).ok().map(|h| h.kind())
+        // A million-ref import names the same few objects over and over.
+        if let Some(k) = self.kinds.borrow().get(&id) {
+            return Some(*k);
+        }
+        let kind = self.gix.find_header(id).ok().map(|h| h.kind())?;
+        self.kinds.borrow_mut().insert(id, kind);
+        Some(kind)
     }
 
     /// All references under `refs/` in order, streaming.

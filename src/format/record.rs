@@ -336,7 +336,21 @@ pub struct IndexRecord {
 /// Length of the common prefix of `a` and `b`.
 #[inline]
 pub fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    // Eight bytes at a time, then byte by byte.
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        if x != y {
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
 }
 
 /// Encodes a key against `prev`. Returns whether the record is a restart
@@ -582,6 +596,22 @@ pub(crate) fn decode_index_value(data: &[u8], pos: &mut usize) -> Result<u64, Co
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn common_prefix_matches_the_byte_loop() {
+        let naive = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let base = b"refs/heads/feature/branch-0001234-and-some-more";
+        for cut in 0..base.len() {
+            for len in cut..=base.len() {
+                let mut other = base[..len].to_vec();
+                if cut < other.len() {
+                    other[cut] ^= 0x20;
+                }
+                assert_eq!(common_prefix(base, &other), naive(base, &other), "{cut} {len}");
+                assert_eq!(common_prefix(&other, base), naive(&other, base));
+            }
+        }
+    }
     use super::*;
 
     #[test]

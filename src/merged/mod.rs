@@ -3,7 +3,7 @@
 
 mod pq;
 
-use crate::format::record::{log_key, BLOCK_TYPE_LOG, BLOCK_TYPE_REF};
+use crate::format::record::{common_prefix, log_key, BLOCK_TYPE_LOG, BLOCK_TYPE_REF};
 use crate::format::table::SectionIter;
 use crate::format::{Error, LogRecord, LogRecordRef, RefRecord, RefRecordRef, Table};
 use pq::Pq;
@@ -149,6 +149,8 @@ struct MergedIter<'a> {
     /// While the heap below the root is unchanged: the sub-iterator with the
     /// smallest key but the root's (`Some(None)`: the root is alone).
     runner_up: Option<Option<usize>>,
+    /// Length of the common prefix of the root's key and the runner-up's.
+    lcp: usize,
 }
 
 impl<'a> MergedIter<'a> {
@@ -165,6 +167,7 @@ impl<'a> MergedIter<'a> {
             current: None,
             suppress_deletions,
             runner_up: None,
+            lcp: 0,
         })
     }
 
@@ -188,9 +191,21 @@ impl<'a> MergedIter<'a> {
                         pq.remove_at(0, |a, b| less(iters, a, b));
                         break;
                     }
-                    if runner_up.is_some_and(|r| iters[top].key() >= iters[r].key()) {
-                        pq.sift_down(0, |a, b| less(iters, a, b));
-                        break;
+                    if let Some(r) = runner_up {
+                        // The new key shares `shared` bytes with the previous
+                        // root key, which was below the runner-up's and first
+                        // differed from it at `lcp`: sharing more decides it.
+                        let shared = iters[top].shared();
+                        if shared <= self.lcp {
+                            let (key, other) = (iters[top].key(), iters[r].key());
+                            let from = shared.min(key.len()).min(other.len());
+                            let lcp = from + common_prefix(&key[from..], &other[from..]);
+                            if key[lcp..] >= other[lcp..] {
+                                pq.sift_down(0, |a, b| less(iters, a, b));
+                                break;
+                            }
+                            self.lcp = lcp;
+                        }
                     }
                     if self.suppress_deletions && iters[top].is_deletion() {
                         continue;
@@ -219,6 +234,7 @@ impl<'a> MergedIter<'a> {
                 Self::advance_at(iters, pq, 0)?;
                 continue;
             }
+            self.lcp = runner_up.map_or(0, |r| common_prefix(iters[top].key(), iters[r].key()));
             self.runner_up = Some(runner_up);
             self.current = Some(top);
             return Ok(Some(top));
@@ -256,7 +272,8 @@ impl MergedRefIter<'_> {
     #[inline]
     pub fn next_ref(&mut self) -> Result<Option<RefRecordRef<'_>>, Error> {
         match self.inner.next()? {
-            Some(i) => Ok(Some(self.inner.iters[i].current_ref()?.0)),
+            // Decoding the value also moves past it: the next step need not skip it.
+            Some(i) => Ok(Some(self.inner.iters[i].take_ref()?)),
             None => Ok(None),
         }
     }

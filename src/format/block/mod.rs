@@ -231,6 +231,9 @@ impl<'a> Block<'a> {
         if cursor.pos >= recs.len() {
             return Ok(None);
         }
+        // The prefix length is the record's first varint (usually one byte).
+        let mut p = cursor.pos;
+        cursor.shared = varint::get(recs, &mut p).map_or(0, |v| v.min(usize::MAX as u64) as usize);
         let t = decode_key(recs, &mut cursor.pos, &mut cursor.key)?;
         Ok(Some(t))
     }
@@ -248,7 +251,7 @@ impl Block<'_> {
         }
         let mut cursor = Cursor {
             pos: self.first_record(),
-            key: Vec::new(),
+            ..Default::default()
         };
         let mut prev: Vec<u8> = Vec::new();
         let mut n = 0;
@@ -271,6 +274,9 @@ pub struct Cursor {
     pub pos: usize,
     /// The key of the record before `pos` (the last decoded key).
     pub key: Vec<u8>,
+    /// How many leading bytes the last decoded key shares with the key
+    /// before it, at least (0 at restart points).
+    pub shared: usize,
 }
 
 /// Skips a record value of block type `typ` and value type `vt`.

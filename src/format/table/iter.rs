@@ -149,6 +149,12 @@ impl<'t> SectionIter<'t> {
         &self.cursor.key
     }
 
+    /// Leading bytes the current key shares with the previous one, at least.
+    #[inline]
+    pub(crate) fn shared(&self) -> usize {
+        self.cursor.shared
+    }
+
     fn records(&self) -> &[u8] {
         self.block.as_ref().map_or(&[], |b| b.records())
     }
@@ -196,8 +202,8 @@ impl<'t> SectionIter<'t> {
 
     /// Decodes the value of the record whose key was just decoded, moves
     /// past it, and returns the record: one decode per record.
-    #[inline]
-    fn take_ref(&mut self) -> Result<RefRecordRef<'_>, Error> {
+    #[inline(always)]
+    pub(crate) fn take_ref(&mut self) -> Result<RefRecordRef<'_>, Error> {
         let SectionIter {
             table,
             block,

@@ -457,18 +457,48 @@ impl<W: Write> Writer<W> {
         let ids = std::mem::take(&mut self.obj_ids);
         let offsets = std::mem::take(&mut self.obj_offsets);
         let id = |i: u32| &ids[i as usize * hs..(i as usize + 1) * hs];
-        // Sort by id, then by insertion order (so offsets of one id stay
-        // increasing). An inline big-endian 8-byte prefix decides almost
-        // every comparison without touching the ids.
-        let mut keyed: Vec<(u64, u32)> = (0..offsets.len() as u32)
-            .map(|i| {
-                let mut p = [0u8; 8];
-                p.copy_from_slice(&id(i)[..8]);
-                (u64::from_be_bytes(p), i)
-            })
-            .collect();
-        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))).then(a.1.cmp(&b.1)));
-        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        // Group entries by id (many refs usually share few objects), sort
+        // the distinct ids, then place the entries group by group in
+        // insertion order (so offsets of one id stay increasing): hashing
+        // and a counting sort instead of a comparison sort of every entry.
+        let n = offsets.len();
+        let mut group_of: std::collections::HashMap<&[u8], u32> =
+            std::collections::HashMap::with_capacity(n.min(1 << 16));
+        let mut firsts: Vec<u32> = Vec::new();
+        let mut gids: Vec<u32> = Vec::with_capacity(n);
+        for i in 0..n as u32 {
+            let next = firsts.len() as u32;
+            let g = *group_of.entry(id(i)).or_insert(next);
+            if g == next {
+                firsts.push(i);
+            }
+            gids.push(g);
+        }
+        drop(group_of);
+        let prefix = |i: u32| {
+            let mut p = [0u8; 8];
+            p.copy_from_slice(&id(i)[..8]);
+            u64::from_be_bytes(p)
+        };
+        let mut by_id: Vec<(u64, u32)> = firsts.iter().map(|&f| (prefix(f), f)).collect();
+        by_id.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
+        // Start of each group in the output, in id order.
+        let mut start = vec![0u32; firsts.len()];
+        let mut count = vec![0u32; firsts.len()];
+        for &g in &gids {
+            count[g as usize] += 1;
+        }
+        let mut at = 0u32;
+        for &(_, f) in &by_id {
+            let g = gids[f as usize] as usize;
+            start[g] = at;
+            at += count[g];
+        }
+        let mut order = vec![0u32; n];
+        for (i, &g) in gids.iter().enumerate() {
+            order[start[g as usize] as usize] = i as u32;
+            start[g as usize] += 1;
+        }
         let mut max_common = 1;
         for w in order.windows(2) {
             let (a, b) = (id(w[0]), id(w[1]));

@@ -9,7 +9,8 @@
 # (b) `for-each-ref --format='%(objectname) %(refname)'` of all N refs
 # (c) 1,000 lookups of single refs by name (`show-ref --verify`, one process each)
 # (d) `pack-refs` of a 20-table stack (N/20 refs per table)
-# (e) SEQ sequential single-ref `update-ref` calls (auto-compaction at work)
+# (e) SEQ sequential single-ref `update-ref` calls (auto-compaction at work);
+#     (e') the same with git configured to fsync references as we always do
 # (f) `refs migrate` of min(N,100000) refs, files -> reftable
 # (g) `reflog show` of a 100,000-entry reflog
 #
@@ -96,6 +97,13 @@ export -f seqs; export SEQ
 PREP=fresh
 row "(e) $SEQ sequential update-ref calls" \
     "$(measure bash -c "seqs '$OURS' '$W/r-ours' ${C[0]}")" "$(measure bash -c "seqs '$GIT' '$W/r-git' ${C[0]}")"
+# (e') the same with git as durable as we always are: by default git does not
+# fsync references (core.fsync lacks "reference"); we fsync every table and
+# tables.list before it becomes visible.
+export GIT_CONFIG_PARAMETERS="'core.fsync=reference'"
+row "(e') $SEQ sequential update-ref calls, git with core.fsync=reference" \
+    "$(measure bash -c "seqs '$OURS' '$W/r-ours' ${C[0]}")" "$(measure bash -c "seqs '$GIT' '$W/r-git' ${C[0]}")"
+unset GIT_CONFIG_PARAMETERS
 PREP=
 # (f)
 M=$(( N < 100000 ? N : 100000 ))

@@ -231,16 +231,25 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         _ => None,
     });
     let ctx = Ctx { repo, head };
-    let line = |r: &Reference| -> Vec<u8> {
-        let mut v = Vec::new();
+    // One line per ref into a reused buffer; the common atoms are written
+    // straight into it.
+    let mut buf = Vec::with_capacity(256);
+    let line = |buf: &mut Vec<u8>, r: &Reference| {
+        buf.clear();
         for p in &pieces {
             match p {
-                Piece::Lit(l) => v.extend_from_slice(l),
-                Piece::Atom(at) => v.extend_from_slice(ctx.atom(r, at).as_bytes()),
+                Piece::Lit(l) => buf.extend_from_slice(l),
+                Piece::Atom(at) => match (at.as_str(), &r.target) {
+                    ("refname", _) => buf.extend_from_slice(r.name.as_bstr()),
+                    ("objectname", Target::Object(id)) => {
+                        let mut hex = [0u8; 64];
+                        buf.extend_from_slice(id.hex_to_buf(&mut hex).as_bytes());
+                    }
+                    _ => buf.extend_from_slice(ctx.atom(r, at).as_bytes()),
+                },
             }
         }
-        v.push(b'\n');
-        v
+        buf.push(b'\n');
     };
     let keep = |r: &Reference| {
         a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&r.name.as_bstr().to_str_lossy(), p))
@@ -256,7 +265,8 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             }
             if keep(&r) {
                 n += 1;
-                if let Err(e) = out.write_all(&line(&r)) {
+                line(&mut buf, &r);
+                if let Err(e) = out.write_all(&buf) {
                     err = Some(e);
                     return false;
                 }
@@ -297,7 +307,8 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         ra.name.cmp(&rb.name)
     });
     for (_, r) in decorated.iter().take(limit) {
-        out.write_all(&line(r))?;
+        line(&mut buf, r);
+        out.write_all(&buf)?;
     }
     Ok(0)
 }

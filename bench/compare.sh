@@ -14,6 +14,7 @@
 # (f) `refs migrate` of min(N,100000) refs, files -> reftable
 # (g) `reflog show` of a 100,000-entry reflog
 #
+# ONLY=bd (letters) runs just those operations.
 # Needs GNU time (/usr/bin/time; `apt-get install time`).
 set -euo pipefail
 N=${1:-1000000}
@@ -57,6 +58,7 @@ measure() {
     done
     echo "$(printf '%s\n' "${t[@]}" | median) $(printf '%s\n' "${m[@]}" | median)"
 }
+want() { [ -z "${ONLY:-}" ] || [[ "$ONLY" == *"$1"* ]]; }
 ROWS=()
 row() { # label ours(s kb) git(s kb)
     read -r os ok <<<"$2"; read -r gs gk <<<"$3"
@@ -69,31 +71,36 @@ fresh() { rm -rf "$W/r-ours" "$W/r-git"; cp -r "$W/base" "$W/r-ours"; cp -r "$W/
 echo "| operation | ours | git | time ours/git | ours peak | git peak | memory ours/git |"
 echo "|---|---|---|---|---|---|---|"
 # (a)
+if want a; then
 PREP=fresh
 A_O=$(measure sh -c "exec '$OURS' -C '$W/r-ours' update-ref --stdin < '$W/create.txt'")
 A_G=$(measure sh -c "exec '$GIT' -C '$W/r-git' update-ref --stdin < '$W/create.txt'")
 row "(a) create $N refs, one update-ref --stdin" "$A_O" "$A_G"
+fi
 PREP=
 fresh; "$OURS" -C "$W/r-ours" update-ref --stdin < "$W/create.txt"; cp -r "$W/r-ours" "$W/full"
 # (b)
-row "(b) for-each-ref of $N refs" \
+want b && row "(b) for-each-ref of $N refs" \
     "$(measure "$OURS" -C "$W/full" for-each-ref '--format=%(objectname) %(refname)')" \
     "$(measure "$GIT" -C "$W/full" for-each-ref '--format=%(objectname) %(refname)')"
 # (c)
 seq 1 1000 | awk -v n="$N" '{ i = int(($1 * 7919) % n); if (i % 10 == 0) i++; printf "refs/heads/b/%07d\n", i }' > "$W/names.txt"
 lookups() { while read -r n; do "$1" -C "$W/full" show-ref --verify -q "$n"; done < "$W/names.txt"; }
 export -f lookups; export W
-row "(c) 1,000 single-ref lookups" "$(measure bash -c "lookups '$OURS'")" "$(measure bash -c "lookups '$GIT'")"
+want c && row "(c) 1,000 single-ref lookups" "$(measure bash -c "lookups '$OURS'")" "$(measure bash -c "lookups '$GIT'")"
 # (d)
+if want d; then
 rm -rf "$W/t20"; cp -r "$W/base" "$W/t20"
 for k in $(seq 0 19); do gen $((N / 20)) $((k * N / 20)) | GIT_TEST_REFTABLE_AUTOCOMPACTION=false git -C "$W/t20" update-ref --stdin; done
 p20() { rm -rf "$W/p-ours" "$W/p-git"; cp -r "$W/t20" "$W/p-ours"; cp -r "$W/t20" "$W/p-git"; }
 PREP=p20
 row "(d) pack-refs of a 20-table stack" "$(measure "$OURS" -C "$W/p-ours" pack-refs)" "$(measure "$GIT" -C "$W/p-git" pack-refs)"
+fi
 PREP=
 # (e)
 seqs() { for i in $(seq 1 "$SEQ"); do "$1" -C "$2" update-ref "refs/heads/s/$i" "$3"; done; }
 export -f seqs; export SEQ
+if want e; then
 PREP=fresh
 row "(e) $SEQ sequential update-ref calls" \
     "$(measure bash -c "seqs '$OURS' '$W/r-ours' ${C[0]}")" "$(measure bash -c "seqs '$GIT' '$W/r-git' ${C[0]}")"
@@ -104,8 +111,10 @@ export GIT_CONFIG_PARAMETERS="'core.fsync=reference'"
 row "(e') $SEQ sequential update-ref calls, git with core.fsync=reference" \
     "$(measure bash -c "seqs '$OURS' '$W/r-ours' ${C[0]}")" "$(measure bash -c "seqs '$GIT' '$W/r-git' ${C[0]}")"
 unset GIT_CONFIG_PARAMETERS
+fi
 PREP=
 # (f)
+if want f; then
 M=$(( N < 100000 ? N : 100000 ))
 git init -q --bare --ref-format=files "$W/files"
 cp -r "$W/base/objects/." "$W/files/objects/"
@@ -115,8 +124,10 @@ PREP=mig
 row "(f) refs migrate of $M refs, files -> reftable" \
     "$(measure "$OURS" -C "$W/m-ours" refs migrate --ref-format=reftable)" \
     "$(measure "$GIT" -C "$W/m-git" refs migrate --ref-format=reftable)"
+fi
 PREP=
 # (g): a 100k-entry reflog, written as a files reflog and migrated with ours (git 2.47 does not migrate reflogs).
+if want g; then
 git init -q --bare --ref-format=files "$W/rl"
 cp -r "$W/base/objects/." "$W/rl/objects/"
 git -C "$W/rl" update-ref refs/heads/x "${C[0]}"
@@ -129,5 +140,6 @@ git -C "$W/rl" update-ref refs/heads/x "$(tail -1 "$W/rl/logs/refs/heads/x" | cu
 row "(g) reflog show of a 100,000-entry reflog" \
     "$(measure "$OURS" -C "$W/rl" reflog show --no-abbrev-commit refs/heads/x)" \
     "$(measure "$GIT" -C "$W/rl" reflog show --no-abbrev-commit refs/heads/x)"
+fi
 echo
 echo "N=$N RUNS=$RUNS SEQ=$SEQ; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $($GIT --version)"

@@ -7,8 +7,8 @@ use gix_ref::Reference;
 use std::sync::Arc;
 
 use super::worktree::is_per_worktree;
-use super::{to_reference, Error, Store};
-use crate::format::{RefRecord, Table};
+use super::{Error, Store};
+use crate::format::Table;
 use crate::merged::{Merged, MergedRefIter};
 
 /// A snapshot of the stacks to iterate; see [`Store::iter`]. It holds no
@@ -45,24 +45,31 @@ impl<'s> Platform<'s> {
         let stored = self.store.ns_in(prefix);
         let prefix = stored.as_slice();
         let mut sources = Vec::with_capacity(2);
+        let kind = self.store.object_hash;
         match &self.current {
             None => sources.push(Source::new(
                 merged(&self.main).seek_ref(prefix)?,
                 prefix,
                 Filter::Everything,
+                kind,
             )),
             Some(wt) => {
                 sources.push(Source::new(
                     merged(&self.main).seek_ref(prefix)?,
                     prefix,
                     Filter::Shared,
+                    kind,
                 ));
-                sources.push(Source::new(merged(wt).seek_ref(prefix)?, prefix, Filter::PerWorktree));
+                sources.push(Source::new(
+                    merged(wt).seek_ref(prefix)?,
+                    prefix,
+                    Filter::PerWorktree,
+                    kind,
+                ));
             }
         }
         Ok(RefIter {
             sources,
-            kind: self.store.object_hash,
             pseudo: false,
             store: self.store,
         })
@@ -72,8 +79,12 @@ impl<'s> Platform<'s> {
     pub fn pseudo(&self) -> Result<RefIter<'_>, Error> {
         let tables = self.current.as_deref().unwrap_or(&self.main);
         Ok(RefIter {
-            sources: vec![Source::new(merged(tables).refs()?, b"", Filter::Everything)],
-            kind: self.store.object_hash,
+            sources: vec![Source::new(
+                merged(tables).refs()?,
+                b"",
+                Filter::Everything,
+                self.store.object_hash,
+            )],
             pseudo: true,
             store: self.store,
         })
@@ -84,16 +95,18 @@ struct Source<'p> {
     it: MergedRefIter<'p>,
     prefix: Vec<u8>,
     filter: Filter,
-    peeked: Option<RefRecord>,
+    kind: gix_hash::Kind,
+    peeked: Option<Reference>,
     done: bool,
 }
 
 impl<'p> Source<'p> {
-    fn new(it: MergedRefIter<'p>, prefix: &[u8], filter: Filter) -> Self {
+    fn new(it: MergedRefIter<'p>, prefix: &[u8], filter: Filter, kind: gix_hash::Kind) -> Self {
         Source {
             it,
             prefix: prefix.to_vec(),
             filter,
+            kind,
             peeked: None,
             done: false,
         }
@@ -119,7 +132,7 @@ impl<'p> Source<'p> {
                         Filter::Shared => !is_per_worktree(r.name),
                         Filter::PerWorktree => is_per_worktree(r.name),
                     } {
-                        self.peeked = Some(r.to_owned());
+                        self.peeked = Some(super::ref_to_reference(&r, self.kind)?);
                     }
                 }
             }
@@ -131,13 +144,12 @@ impl<'p> Source<'p> {
 /// References in name order; see [`Platform`].
 pub struct RefIter<'p> {
     sources: Vec<Source<'p>>,
-    kind: gix_hash::Kind,
     pseudo: bool,
     store: &'p Store,
 }
 
 impl RefIter<'_> {
-    fn next_record(&mut self) -> Result<Option<RefRecord>, Error> {
+    fn next_record(&mut self) -> Result<Option<Reference>, Error> {
         let mut best: Option<usize> = None;
         for i in 0..self.sources.len() {
             self.sources[i].fill(self.pseudo)?;
@@ -155,7 +167,7 @@ impl Iterator for RefIter<'_> {
     type Item = Result<Reference, Error>;
     fn next(&mut self) -> Option<Self::Item> {
         match self.next_record() {
-            Ok(Some(rec)) => Some(to_reference(rec, self.kind).and_then(|r| self.store.ns_out_ref(r))),
+            Ok(Some(r)) => Some(self.store.ns_out_ref(r)),
             Ok(None) => None,
             Err(e) => Some(Err(e)),
         }

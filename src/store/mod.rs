@@ -385,12 +385,18 @@ pub(crate) fn oid(bytes: &[u8], kind: Kind) -> Result<ObjectId, Error> {
 
 /// Converts a (non-deletion) record into a gix reference.
 pub(crate) fn to_reference(rec: RefRecord, kind: Kind) -> Result<Reference, Error> {
-    let name = full_name(&rec.name)?;
+    ref_to_reference(&rec.as_ref(), kind)
+}
+
+/// A reference from a borrowed record: the name is copied once, into the `FullName`.
+pub(crate) fn ref_to_reference(rec: &crate::format::RefRecordRef<'_>, kind: Kind) -> Result<Reference, Error> {
+    use crate::format::RefValueRef;
+    let name = full_name(rec.name)?;
     let (target, peeled) = match rec.value {
-        RefValue::Val1(v) => (Target::Object(oid(&v, kind)?), None),
-        RefValue::Val2 { value, peeled } => (Target::Object(oid(&value, kind)?), Some(oid(&peeled, kind)?)),
-        RefValue::Symref(t) => (Target::Symbolic(full_name(&t)?), None),
-        RefValue::Deletion => {
+        RefValueRef::Val1(v) => (Target::Object(oid(v, kind)?), None),
+        RefValueRef::Val2 { value, peeled } => (Target::Object(oid(value, kind)?), Some(oid(peeled, kind)?)),
+        RefValueRef::Symref(t) => (Target::Symbolic(full_name(t)?), None),
+        RefValueRef::Deletion => {
             return Err(Error::NotFound {
                 name: name.as_bstr().to_str_lossy().into_owned(),
             })

@@ -286,3 +286,28 @@ fn log_messages_are_normalized_like_git() {
         .collect();
     assert_eq!(msgs, [b"msg\n".to_vec(), b"msg\n".to_vec(), b"\n".to_vec()]);
 }
+
+/// Object ids that share their first 8 bytes (crafted; never real hashes)
+/// still get exact obj-index entries, and many refs on one object keep
+/// their block offsets in order.
+#[test]
+fn obj_index_with_shared_id_prefixes() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut refs = Vec::new();
+    for i in 0..3000u32 {
+        let mut id = vec![0x11u8; 20];
+        // Ids differ only after byte 8: a handful of distinct ids, many refs each.
+        id[12] = (rng.gen_range(0..5u8)) * 7;
+        id[19] = (i % 3) as u8;
+        refs.push(RefRecord {
+            name: format!("refs/heads/r{i:05}").into_bytes(),
+            update_index: 1,
+            value: RefValue::Val1(id),
+        });
+    }
+    let opts = WriteOptions {
+        block_size: 512,
+        ..Default::default()
+    };
+    check(opts, &refs, &[]);
+}

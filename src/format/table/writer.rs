@@ -457,48 +457,29 @@ impl<W: Write> Writer<W> {
         let ids = std::mem::take(&mut self.obj_ids);
         let offsets = std::mem::take(&mut self.obj_offsets);
         let id = |i: u32| &ids[i as usize * hs..(i as usize + 1) * hs];
-        // Group entries by id (many refs usually share few objects), sort
-        // the distinct ids, then place the entries group by group in
-        // insertion order (so offsets of one id stay increasing): hashing
-        // and a counting sort instead of a comparison sort of every entry.
-        let n = offsets.len();
-        let mut group_of: std::collections::HashMap<&[u8], u32> =
-            std::collections::HashMap::with_capacity(n.min(1 << 16));
-        let mut firsts: Vec<u32> = Vec::new();
-        let mut gids: Vec<u32> = Vec::with_capacity(n);
-        for i in 0..n as u32 {
-            let next = firsts.len() as u32;
-            let g = *group_of.entry(id(i)).or_insert(next);
-            if g == next {
-                firsts.push(i);
+        // Sort by id, then by insertion order (so offsets of one id stay
+        // increasing): an integer sort on (8-byte big-endian prefix, index),
+        // which also keeps refs sharing an object in insertion order. Runs
+        // with one prefix but different ids (never for real hashes, possible
+        // in crafted input) are then ordered by the whole id, stably.
+        let mut keyed: Vec<(u64, u32)> = (0..offsets.len() as u32)
+            .map(|i| {
+                let mut p = [0u8; 8];
+                p.copy_from_slice(&id(i)[..8]);
+                (u64::from_be_bytes(p), i)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let mut start = 0;
+        while start < keyed.len() {
+            let end = start + keyed[start..].iter().take_while(|k| k.0 == keyed[start].0).count();
+            let run = &mut keyed[start..end];
+            if run.iter().any(|k| id(k.1) != id(run[0].1)) {
+                run.sort_by(|a, b| id(a.1).cmp(id(b.1)));
             }
-            gids.push(g);
+            start = end;
         }
-        drop(group_of);
-        let prefix = |i: u32| {
-            let mut p = [0u8; 8];
-            p.copy_from_slice(&id(i)[..8]);
-            u64::from_be_bytes(p)
-        };
-        let mut by_id: Vec<(u64, u32)> = firsts.iter().map(|&f| (prefix(f), f)).collect();
-        by_id.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
-        // Start of each group in the output, in id order.
-        let mut start = vec![0u32; firsts.len()];
-        let mut count = vec![0u32; firsts.len()];
-        for &g in &gids {
-            count[g as usize] += 1;
-        }
-        let mut at = 0u32;
-        for &(_, f) in &by_id {
-            let g = gids[f as usize] as usize;
-            start[g] = at;
-            at += count[g];
-        }
-        let mut order = vec![0u32; n];
-        for (i, &g) in gids.iter().enumerate() {
-            order[start[g as usize] as usize] = i as u32;
-            start[g as usize] += 1;
-        }
+        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         let mut max_common = 1;
         for w in order.windows(2) {
             let (a, b) = (id(w[0]), id(w[1]));

@@ -198,33 +198,56 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Checks `verify` lines, then commits all edits in one transaction.
+    /// Commits all edits in one transaction, checking the `verify` lines
+    /// after its locks are taken (so nobody changes them in between).
     fn commit(&mut self) -> Result<(), Fatal> {
-        for (name, expected) in std::mem::take(&mut self.verify) {
-            let current = self.repo.exact(name.as_bstr()).map(|r| r.target);
-            let ok = match &expected {
-                PreviousValue::MustNotExist => current.is_none(),
-                PreviousValue::MustExistAndMatch(t) => current.as_ref() == Some(t),
-                PreviousValue::MustExist => current.is_some(),
-                _ => true,
-            };
-            if !ok {
-                let is = match current {
-                    Some(Target::Object(id)) => id.to_string(),
-                    Some(Target::Symbolic(t)) => t.to_string(),
-                    None => "missing".into(),
-                };
-                return Err(Fatal::msg(format!(
-                    "cannot lock ref '{name}': is at {is} but expected {expected:?}"
-                )));
-            }
-        }
+        let verify = std::mem::take(&mut self.verify);
         let edits = std::mem::take(&mut self.edits);
         if edits.is_empty() {
-            return Ok(());
+            return check_verify(self.repo, verify);
         }
-        apply(self.repo, edits)
+        let committer = crate::ident::committer(&self.repo.gix)?;
+        let mut buf = gix_date::parse::TimeBuf::default();
+        let lock = gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100));
+        let prepared = self
+            .repo
+            .refs
+            .transaction()
+            .prepare(edits, lock)
+            .map_err(|e| Fatal::msg(describe(&e)))?;
+        if let Err(f) = check_verify(self.repo, verify) {
+            prepared.rollback();
+            return Err(f);
+        }
+        prepared
+            .commit(committer.as_ref().map(|c| c.to_ref(&mut buf)))
+            .map(drop)
+            .map_err(|e| Fatal::msg(describe(&e)))
     }
+}
+
+/// Checks `verify` lines against the current values.
+fn check_verify(repo: &Repo, verify: Vec<(FullName, PreviousValue)>) -> Result<(), Fatal> {
+    for (name, expected) in verify {
+        let current = repo.exact(name.as_bstr()).map(|r| r.target);
+        let ok = match &expected {
+            PreviousValue::MustNotExist => current.is_none(),
+            PreviousValue::MustExistAndMatch(t) => current.as_ref() == Some(t),
+            PreviousValue::MustExist => current.is_some(),
+            _ => true,
+        };
+        if !ok {
+            let is = match current {
+                Some(Target::Object(id)) => id.to_string(),
+                Some(Target::Symbolic(t)) => t.to_string(),
+                None => "missing".into(),
+            };
+            return Err(Fatal::msg(format!(
+                "cannot lock ref '{name}': is at {is} but expected {expected:?}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {

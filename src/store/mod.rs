@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod batch;
+pub mod bulk;
 mod error;
 mod iter;
 mod maintenance;

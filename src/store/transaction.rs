@@ -61,7 +61,7 @@ fn map_names(mut edit: RefEdit, f: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Result<
 
 /// Checks that `id` exists and peels it if it is an annotated tag (as far as
 /// the tag chain's objects exist).
-fn check_and_peel(odb: &gix::OdbHandleArc, name: &str, id: ObjectId) -> Result<Option<ObjectId>, Error> {
+pub(crate) fn check_and_peel(odb: &gix::OdbHandleArc, name: &str, id: ObjectId) -> Result<Option<ObjectId>, Error> {
     use gix::objs::Find;
     let mut buf = Vec::new();
     let (mut cur, mut peeled) = (id, None);
@@ -105,7 +105,7 @@ impl Store {
     }
 }
 
-fn describe(t: Option<&Target>) -> String {
+pub(crate) fn describe(t: Option<&Target>) -> String {
     match t {
         None => "missing".into(),
         Some(Target::Object(id)) => id.to_string(),
@@ -114,7 +114,7 @@ fn describe(t: Option<&Target>) -> String {
 }
 
 /// Whether git creates a reflog for `name` without being asked.
-fn autocreate_reflog(mode: WriteReflog, name: &[u8]) -> bool {
+pub(crate) fn autocreate_reflog(mode: WriteReflog, name: &[u8]) -> bool {
     match mode {
         WriteReflog::Always => true,
         WriteReflog::Normal => {
@@ -144,7 +144,7 @@ fn head_stack(linked: bool) -> Which {
 }
 
 /// The symref target of HEAD of the current worktree, if symbolic.
-fn head_target(stacks: &mut Stacks<'_>, store: &Store) -> Result<Option<Vec<u8>>, Error> {
+pub(crate) fn head_target(stacks: &mut Stacks<'_>, store: &Store) -> Result<Option<Vec<u8>>, Error> {
     let stack = stacks.get(store, &Which::Current)?;
     Ok(match stack.merged().find_ref(b"HEAD")? {
         Some(RefRecord {

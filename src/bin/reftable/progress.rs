@@ -37,6 +37,19 @@ pub fn bytes_bar(msg: &'static str, total: u64, threshold: u64) -> Option<Progre
     Some(pb)
 }
 
+/// A counter of items whose total is not known, or nothing when stderr is
+/// not a terminal.
+pub fn counter(msg: &'static str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::new_spinner().with_message(msg);
+    if let Ok(style) = ProgressStyle::with_template("{msg} {pos} ({per_sec})") {
+        pb.set_style(style);
+    }
+    Some(pb)
+}
+
 /// Finishes and clears a progress display.
 pub fn done(pb: Option<ProgressBar>) {
     if let Some(pb) = pb {

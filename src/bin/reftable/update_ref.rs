@@ -9,6 +9,7 @@ use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix_ref::{FullName, Target};
 
 use reftable::store::batch::{Instruction, Instructions, OldValue};
+use reftable::store::bulk::{Bulk, Expect, Outcome};
 
 use crate::repo::Repo;
 use crate::Fatal;
@@ -299,9 +300,13 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     if !a.args.is_empty() || a.delete {
         return Err(Fatal::usage("--stdin takes no other arguments"));
     }
-    let mut input = Vec::new();
-    std::io::stdin().read_to_end(&mut input)?;
-    stdin(&mut batch, &input, a.z, out)?;
+    if a.z {
+        let mut input = Vec::new();
+        std::io::stdin().read_to_end(&mut input)?;
+        stdin(&mut batch, &input, true, out)?;
+    } else {
+        stdin_lines(&mut batch, out)?;
+    }
     Ok(0)
 }
 
@@ -316,103 +321,7 @@ fn stdin(batch: &mut Batch<'_>, input: &[u8], z: bool, out: &mut dyn Write) -> R
         if let Some(pb) = pb.as_ref().filter(|_| seen.is_multiple_of(4096)) {
             pb.set_position((input.len() - instructions.remaining()) as u64);
         }
-        let deref = !std::mem::take(&mut no_deref);
-        // Without `option no-deref`, git checks a symref's old target on the
-        // ref it resolves to, which is never symbolic.
-        let old_target = match ins {
-            Instruction::SymrefUpdate {
-                name,
-                old: Some(OldValue::Ref(t)),
-                ..
-            } => Some((name, t)),
-            Instruction::SymrefDelete {
-                name,
-                old_target: Some(t),
-            }
-            | Instruction::SymrefVerify {
-                name,
-                old_target: Some(t),
-            } => Some((name, t)),
-            _ => None,
-        };
-        if let (true, Some((name, t))) = (deref, old_target) {
-            if let Some(r) = batch.repo.exact(name) {
-                if matches!(r.target, Target::Symbolic(_)) {
-                    return Err(Fatal::msg(format!(
-                        "cannot lock ref '{name}': expected symref with target '{t}': but is a regular ref"
-                    )));
-                }
-            }
-        }
-        match ins {
-            Instruction::Update { name, new, old } => batch.update(s(name)?, s(new)?, opt(old)?, deref)?,
-            Instruction::Create { name, new } => {
-                let new_id = rev(batch.repo, s(new)?)?;
-                if new_id.is_null() {
-                    return Err(Fatal::msg(format!("create {name}: zero <new-oid>")));
-                }
-                let zero = ObjectId::null(new_id.kind()).to_string();
-                batch.update(s(name)?, s(new)?, Some(&zero), deref)?
-            }
-            Instruction::Delete { name, old } => batch.delete(s(name)?, opt(old)?, deref)?,
-            Instruction::Verify { name, old } => {
-                let e = match expected(batch.repo, opt(old)?)? {
-                    PreviousValue::Any => PreviousValue::MustNotExist,
-                    e => e,
-                };
-                batch.verify.push((full_name(s(name)?)?, e));
-            }
-            Instruction::SymrefUpdate { name, target, old } => {
-                let e = match old {
-                    Some(OldValue::Ref(t)) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
-                    Some(OldValue::Oid(o)) => expected(batch.repo, Some(s(o)?))?,
-                    None => PreviousValue::Any,
-                };
-                batch.symref(s(name)?, s(target)?, e)?
-            }
-            Instruction::SymrefCreate { name, target } => {
-                batch.symref(s(name)?, s(target)?, PreviousValue::MustNotExist)?
-            }
-            Instruction::SymrefDelete { name, old_target } => {
-                let e = match old_target {
-                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
-                    None => PreviousValue::MustExist,
-                };
-                batch.edits.push(RefEdit {
-                    change: Change::Delete {
-                        expected: e,
-                        log: RefLog::AndReference,
-                    },
-                    name: full_name(s(name)?)?,
-                    deref: false,
-                });
-            }
-            Instruction::SymrefVerify { name, old_target } => {
-                let e = match old_target {
-                    Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
-                    None => PreviousValue::MustNotExist,
-                };
-                batch.verify.push((full_name(s(name)?)?, e));
-            }
-            Instruction::NoDeref => no_deref = true,
-            Instruction::Start | Instruction::Prepare | Instruction::Commit | Instruction::Abort => {
-                let word = match ins {
-                    Instruction::Start => "start",
-                    Instruction::Prepare => "prepare",
-                    Instruction::Commit => {
-                        batch.commit()?;
-                        "commit"
-                    }
-                    _ => {
-                        batch.edits.clear();
-                        batch.verify.clear();
-                        "abort"
-                    }
-                };
-                writeln!(out, "{word}: ok")?;
-                out.flush()?;
-            }
-        }
+        step(batch, ins, &mut no_deref, out)?;
     }
     crate::progress::done(pb);
     let spin = (batch.edits.len() > 100_000)
@@ -421,4 +330,217 @@ fn stdin(batch: &mut Batch<'_>, input: &[u8], z: bool, out: &mut dyn Write) -> R
     let res = batch.commit();
     crate::progress::done(spin);
     res
+}
+
+/// Applies one instruction to the batch (`no_deref`: `option no-deref` is pending).
+fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &mut dyn Write) -> Result<(), Fatal> {
+    let deref = !std::mem::take(no_deref);
+    // Without `option no-deref`, git checks a symref's old target on the
+    // ref it resolves to, which is never symbolic.
+    let old_target = match ins {
+        Instruction::SymrefUpdate {
+            name,
+            old: Some(OldValue::Ref(t)),
+            ..
+        } => Some((name, t)),
+        Instruction::SymrefDelete {
+            name,
+            old_target: Some(t),
+        }
+        | Instruction::SymrefVerify {
+            name,
+            old_target: Some(t),
+        } => Some((name, t)),
+        _ => None,
+    };
+    if let (true, Some((name, t))) = (deref, old_target) {
+        if let Some(r) = batch.repo.exact(name) {
+            if matches!(r.target, Target::Symbolic(_)) {
+                return Err(Fatal::msg(format!(
+                    "cannot lock ref '{name}': expected symref with target '{t}': but is a regular ref"
+                )));
+            }
+        }
+    }
+    match ins {
+        Instruction::Update { name, new, old } => batch.update(s(name)?, s(new)?, opt(old)?, deref)?,
+        Instruction::Create { name, new } => {
+            let new_id = rev(batch.repo, s(new)?)?;
+            if new_id.is_null() {
+                return Err(Fatal::msg(format!("create {name}: zero <new-oid>")));
+            }
+            let zero = ObjectId::null(new_id.kind()).to_string();
+            batch.update(s(name)?, s(new)?, Some(&zero), deref)?
+        }
+        Instruction::Delete { name, old } => batch.delete(s(name)?, opt(old)?, deref)?,
+        Instruction::Verify { name, old } => {
+            let e = match expected(batch.repo, opt(old)?)? {
+                PreviousValue::Any => PreviousValue::MustNotExist,
+                e => e,
+            };
+            batch.verify.push((full_name(s(name)?)?, e));
+        }
+        Instruction::SymrefUpdate { name, target, old } => {
+            let e = match old {
+                Some(OldValue::Ref(t)) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
+                Some(OldValue::Oid(o)) => expected(batch.repo, Some(s(o)?))?,
+                None => PreviousValue::Any,
+            };
+            batch.symref(s(name)?, s(target)?, e)?
+        }
+        Instruction::SymrefCreate { name, target } => {
+            batch.symref(s(name)?, s(target)?, PreviousValue::MustNotExist)?
+        }
+        Instruction::SymrefDelete { name, old_target } => {
+            let e = match old_target {
+                Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
+                None => PreviousValue::MustExist,
+            };
+            batch.edits.push(RefEdit {
+                change: Change::Delete {
+                    expected: e,
+                    log: RefLog::AndReference,
+                },
+                name: full_name(s(name)?)?,
+                deref: false,
+            });
+        }
+        Instruction::SymrefVerify { name, old_target } => {
+            let e = match old_target {
+                Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
+                None => PreviousValue::MustNotExist,
+            };
+            batch.verify.push((full_name(s(name)?)?, e));
+        }
+        Instruction::NoDeref => *no_deref = true,
+        Instruction::Start | Instruction::Prepare | Instruction::Commit | Instruction::Abort => {
+            let word = match ins {
+                Instruction::Start => "start",
+                Instruction::Prepare => "prepare",
+                Instruction::Commit => {
+                    batch.commit()?;
+                    "commit"
+                }
+                _ => {
+                    batch.edits.clear();
+                    batch.verify.clear();
+                    "abort"
+                }
+            };
+            writeln!(out, "{word}: ok")?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Line-mode `--stdin`, streamed. While the script only creates and updates
+/// refs under `refs/` to full object ids, the edits go into a compact
+/// [`Bulk`] (about 20 bytes per ref); a large one is applied as such. The
+/// first other instruction turns what was gathered into ordinary edits and
+/// the rest is handled as usual, so the outcome is the same either way.
+fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> {
+    use std::io::BufRead;
+    // Below this many refs an ordinary transaction is as good.
+    let threshold: usize = std::env::var("REFTABLE_BULK_MIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let repo = batch.repo;
+    let kind = repo.gix.object_hash();
+    let mut bulk = repo
+        .refs
+        .as_reftable()
+        .map(|_| Bulk::new(kind, batch.message.clone().into(), batch.create_reflog));
+    let mut no_deref = false;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
+    let mut line = Vec::new();
+    let mut pb = None;
+    let mut seen = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        seen += 1;
+        if seen == 10_000 {
+            pb = crate::progress::counter("Reading updates");
+        }
+        if let Some(pb) = pb.as_ref().filter(|_| seen.is_multiple_of(4096)) {
+            pb.set_position(seen);
+        }
+        let Some(ins) = Instructions::new(&line, false).next() else {
+            continue;
+        };
+        let ins = ins.map_err(|e| Fatal::msg(e.to_string()))?;
+        if let Some(b) = bulk.as_mut() {
+            if !no_deref && add_to_bulk(repo, b, &ins)? {
+                continue;
+            }
+            if let Some(b) = bulk.take() {
+                batch.edits.extend(b.into_edits());
+            }
+        }
+        step(batch, ins, &mut no_deref, out)?;
+    }
+    crate::progress::done(pb);
+    if let Some(b) = bulk.take() {
+        if b.len() < threshold {
+            batch.edits.extend(b.into_edits());
+        } else {
+            let committer = crate::ident::committer(&repo.gix)?;
+            let mut buf = gix_date::parse::TimeBuf::default();
+            let lock = gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100));
+            let store = repo.refs.as_reftable().expect("bulk only on reftable");
+            let spin = crate::progress::spinner("Committing");
+            let res = store.apply_bulk(b, lock, committer.as_ref().map(|c| c.to_ref(&mut buf)));
+            crate::progress::done(spin);
+            match res.map_err(|e| Fatal::msg(describe(&e.into())))? {
+                Outcome::Applied => return Ok(()),
+                Outcome::NeedsTransaction(b) => batch.edits.extend(b.into_edits()),
+            }
+        }
+    }
+    let spin = (batch.edits.len() > 100_000)
+        .then(|| crate::progress::spinner("Committing"))
+        .flatten();
+    let res = batch.commit();
+    crate::progress::done(spin);
+    res
+}
+
+/// Adds `ins` to `bulk` if it is a plain create or update (full ids, a valid
+/// name under `refs/`, an existing new object); `false` leaves it to `step`.
+fn add_to_bulk(repo: &Repo, bulk: &mut Bulk, ins: &Instruction<'_>) -> Result<bool, Fatal> {
+    let kind = repo.gix.object_hash();
+    let hex = |v: &BStr| {
+        (v.len() == kind.len_in_hex())
+            .then(|| ObjectId::from_hex(v).ok())
+            .flatten()
+    };
+    let (name, new, old) = match *ins {
+        Instruction::Create { name, new } => match hex(new) {
+            Some(id) if !id.is_null() => (name, id, Expect::MustNotExist),
+            _ => return Ok(false),
+        },
+        Instruction::Update { name, new, old } => {
+            let new = match hex(new) {
+                Some(id) if !id.is_null() => id,
+                _ => return Ok(false),
+            };
+            let old = match old.map(hex) {
+                None => Expect::Any,
+                Some(Some(id)) if id.is_null() => Expect::MustNotExist,
+                Some(Some(id)) => Expect::MustMatch(id),
+                Some(None) => return Ok(false),
+            };
+            (name, new, old)
+        }
+        _ => return Ok(false),
+    };
+    if !name.starts_with(b"refs/") || gix_validate::reference::name(name).is_err() {
+        return Ok(false);
+    }
+    check_exists(repo, &name.to_str_lossy(), new)?;
+    Ok(bulk.push(name, new, old).is_ok())
 }

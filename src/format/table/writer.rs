@@ -462,24 +462,25 @@ impl<W: Write> Writer<W> {
         // which also keeps refs sharing an object in insertion order. Runs
         // with one prefix but different ids (never for real hashes, possible
         // in crafted input) are then ordered by the whole id, stably.
-        let mut keyed: Vec<(u64, u32)> = (0..offsets.len() as u32)
-            .map(|i| {
-                let mut p = [0u8; 8];
-                p.copy_from_slice(&id(i)[..8]);
-                (u64::from_be_bytes(p), i)
-            })
-            .collect();
-        keyed.sort_unstable();
+        let prefix = |i: u32| {
+            let mut p = [0u8; 8];
+            p.copy_from_slice(&id(i)[..8]);
+            u64::from_be_bytes(p)
+        };
+        // (No separate key array: the prefix is read from the ids as the sort
+        // needs it, which keeps the peak memory of big tables down.)
+        let mut order: Vec<u32> = (0..offsets.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| (prefix(i), i));
         let mut start = 0;
-        while start < keyed.len() {
-            let end = start + keyed[start..].iter().take_while(|k| k.0 == keyed[start].0).count();
-            let run = &mut keyed[start..end];
-            if run.iter().any(|k| id(k.1) != id(run[0].1)) {
-                run.sort_by(|a, b| id(a.1).cmp(id(b.1)));
+        while start < order.len() {
+            let p = prefix(order[start]);
+            let end = start + order[start..].iter().take_while(|&&i| prefix(i) == p).count();
+            let run = &mut order[start..end];
+            if run.iter().any(|&i| id(i) != id(run[0])) {
+                run.sort_by(|&a, &b| id(a).cmp(id(b)));
             }
             start = end;
         }
-        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         let mut max_common = 1;
         for w in order.windows(2) {
             let (a, b) = (id(w[0]), id(w[1]));

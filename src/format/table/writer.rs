@@ -462,19 +462,25 @@ impl<W: Write> Writer<W> {
         // which also keeps refs sharing an object in insertion order. Runs
         // with one prefix but different ids (never for real hashes, possible
         // in crafted input) are then ordered by the whole id, stably.
-        let prefix = |i: u32| {
-            let mut p = [0u8; 8];
-            p.copy_from_slice(&id(i)[..8]);
-            u64::from_be_bytes(p)
-        };
-        // (No separate key array: the prefix is read from the ids as the sort
-        // needs it, which keeps the peak memory of big tables down.)
-        let mut order: Vec<u32> = (0..offsets.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| (prefix(i), i));
+        // Sort by id, then by insertion order (so offsets of one id stay
+        // increasing): one integer sort of (first 4 bytes of the id, index)
+        // packed into a u64, which keeps refs sharing an object in insertion
+        // order; runs whose ids differ past those 4 bytes are then ordered by
+        // the whole id, stably. Eight bytes per entry keep big tables lean.
+        let mut keyed: Vec<u64> = (0..offsets.len() as u32)
+            .map(|i| {
+                let mut p = [0u8; 4];
+                p.copy_from_slice(&id(i)[..4]);
+                (u64::from(u32::from_be_bytes(p)) << 32) | u64::from(i)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let mut order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
+        drop(keyed);
         let mut start = 0;
         while start < order.len() {
-            let p = prefix(order[start]);
-            let end = start + order[start..].iter().take_while(|&&i| prefix(i) == p).count();
+            let p = &id(order[start])[..4];
+            let end = start + order[start..].iter().take_while(|&&i| &id(i)[..4] == p).count();
             let run = &mut order[start..end];
             if run.iter().any(|&i| id(i) != id(run[0])) {
                 run.sort_by(|&a, &b| id(a).cmp(id(b)));

@@ -32,17 +32,22 @@ fn run(mut cmd: Command, stdin: Option<&str>) -> Outcome {
     }
 }
 
-pub fn ours(dir: &Path, args: &[&str], stdin: Option<&str>) -> Outcome {
-    let mut c = git(dir); // same hermetic environment
-    c.env("GIT_CONFIG_NOSYSTEM", "1");
+/// Our command in `dir`, in the same hermetic environment as `git(dir)`.
+pub fn ours_cmd(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
-    for (k, v) in c.get_envs() {
+    for (k, v) in git(dir).get_envs() {
         match v {
             Some(v) => cmd.env(k, v),
             None => cmd.env_remove(k),
         };
     }
-    cmd.current_dir(dir).args(args);
+    cmd.current_dir(dir);
+    cmd
+}
+
+pub fn ours(dir: &Path, args: &[&str], stdin: Option<&str>) -> Outcome {
+    let mut cmd = ours_cmd(dir);
+    cmd.args(args);
     run(cmd, stdin)
 }
 
@@ -658,16 +663,9 @@ fn reflog_identity_and_time_zone_match_git() {
             refname.as_str(),
             ids[0].as_str(),
         ];
-        let mut x = std::process::Command::new(env!("CARGO_BIN_EXE_reftable"));
+        let mut x = ours_cmd(&a);
         let mut y = git(&b);
-        for (k, v) in git(&a).get_envs() {
-            if let Some(v) = v {
-                x.env(k, v);
-            }
-        }
-        x.current_dir(&a)
-            .env_remove("GIT_COMMITTER_DATE")
-            .env_remove("GIT_COMMITTER_NAME");
+        x.env_remove("GIT_COMMITTER_DATE").env_remove("GIT_COMMITTER_NAME");
         y.env_remove("GIT_COMMITTER_DATE").env_remove("GIT_COMMITTER_NAME");
         // The name comes from user.name once GIT_COMMITTER_NAME is gone.
         for d in [&a, &b] {
@@ -849,27 +847,19 @@ fn bulk_imports_match_git() {
     // they have, which gix-ref's rule accepts and git refuses); every other
     // one with a reflog message.
     for (n, (label, script)) in scripts.iter().enumerate() {
-        {
-            let msg = (n % 2 == 1).then_some("bulk import");
-            let mut args = vec!["update-ref", "--stdin"];
-            if let Some(m) = msg {
-                args.extend(["-m", m]);
-            }
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
-            for (k, v) in git(&a).get_envs() {
-                match v {
-                    Some(v) => cmd.env(k, v),
-                    None => cmd.env_remove(k),
-                };
-            }
-            cmd.current_dir(&a).args(&args).env("REFTABLE_BULK_MIN", "1");
-            let x = run(cmd, Some(script));
-            let y = theirs(&b, &args, Some(script));
-            let what = format!("{label} (-m {msg:?})");
-            assert_eq!(x.code, y.code, "{what}: ours {:?} git {:?}", x.stderr, y.stderr);
-            assert_eq!(first_word(&x.stderr), first_word(&y.stderr), "{what}");
-            assert_lines_eq(&state(&a), &state(&b), &what);
+        let msg = (n % 2 == 1).then_some("bulk import");
+        let mut args = vec!["update-ref", "--stdin"];
+        if let Some(m) = msg {
+            args.extend(["-m", m]);
         }
+        let mut cmd = ours_cmd(&a);
+        cmd.args(&args).env("REFTABLE_BULK_MIN", "1");
+        let x = run(cmd, Some(script));
+        let y = theirs(&b, &args, Some(script));
+        let what = format!("{label} (-m {msg:?})");
+        assert_eq!(x.code, y.code, "{what}: ours {:?} git {:?}", x.stderr, y.stderr);
+        assert_eq!(first_word(&x.stderr), first_word(&y.stderr), "{what}");
+        assert_lines_eq(&state(&a), &state(&b), &what);
     }
     git_out(&a, &["refs", "verify"]);
 }

@@ -36,19 +36,6 @@ fn base(tmp: &Path) -> (PathBuf, String) {
     (dir, id)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 fn refs(dir: &Path) -> String {
     git_out(dir, &["for-each-ref", "--format=%(refname) %(objectname)"])
 }

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::*;
@@ -87,19 +86,6 @@ fn ours_listing(stack: &Stack) -> String {
         }
     }
     out
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -192,7 +178,7 @@ fn held_lock_fails_after_timeout_and_changes_nothing() {
     add_ref(&mut stack, "refs/heads/y", &unhex(&c[0]), "y").unwrap();
     assert!(stack.tables().len() >= 2);
     std::fs::write(rt.join("tables.list.lock"), b"").unwrap();
-    let before = snapshot(&rt);
+    let before = dir_files(&rt);
     let t = std::time::Instant::now();
     let err = add_ref(&mut stack, "refs/heads/x", &unhex(&c[0]), "x").unwrap_err();
     assert!(t.elapsed() >= std::time::Duration::from_millis(40));
@@ -201,9 +187,9 @@ fn held_lock_fails_after_timeout_and_changes_nothing() {
         e => panic!("{e}"),
     }
     assert!(err.to_string().contains("tables.list.lock"));
-    assert_eq!(snapshot(&rt), before);
+    assert_eq!(dir_files(&rt), before);
     assert!(matches!(stack.compact_all(None), Err(Error::Lock { .. })));
-    assert_eq!(snapshot(&rt), before);
+    assert_eq!(dir_files(&rt), before);
     std::fs::remove_file(rt.join("tables.list.lock")).unwrap();
     add_ref(&mut stack, "refs/heads/x", &unhex(&c[0]), "x").unwrap();
     assert!(for_each_ref(&dir).contains("refs/heads/x "));
@@ -221,12 +207,12 @@ fn missing_or_corrupt_tables_are_named_and_nothing_changes() {
         format!("{names}0x000000000009-0x000000000009-deadbeef.ref\n"),
     )
     .unwrap();
-    let before = snapshot(&rt);
+    let before = dir_files(&rt);
     match Stack::open(&rt, Options::default()) {
         Err(Error::MissingTable { name, .. }) => assert_eq!(name, "0x000000000009-0x000000000009-deadbeef.ref"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(snapshot(&rt), before);
+    assert_eq!(dir_files(&rt), before);
     // A corrupt table.
     std::fs::write(rt.join("tables.list"), &names).unwrap();
     let first = names.lines().next().unwrap().to_string();
@@ -234,10 +220,10 @@ fn missing_or_corrupt_tables_are_named_and_nothing_changes() {
     let n = bytes.len();
     bytes[n - 1] ^= 0xff;
     std::fs::write(rt.join(&first), &bytes).unwrap();
-    let before = snapshot(&rt);
+    let before = dir_files(&rt);
     let err = Stack::open(&rt, Options::default()).unwrap_err();
     assert!(err.to_string().contains(&first), "{err}");
-    assert_eq!(snapshot(&rt), before);
+    assert_eq!(dir_files(&rt), before);
     // Hostile names in tables.list.
     for bad in ["../escape.ref", "sub/dir.ref", ".."] {
         std::fs::write(rt.join("tables.list"), format!("{bad}\n")).unwrap();
@@ -364,6 +350,31 @@ fn crash_child() {
     }
 }
 
+/// Starts a `crash_child` writer process on the stack `rt`: it adds refs
+/// pointing to `oid` (`count` of them, or until killed, compacting now and
+/// then) and prints `committed <name>` for each acknowledged one.
+fn spawn_writer(rt: &Path, oid: &str, count: Option<usize>) -> std::process::Child {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .env("REFTABLE_CRASH_DIR", rt)
+        .env("REFTABLE_CRASH_OID", oid)
+        .stdout(std::process::Stdio::piped());
+    match count {
+        Some(n) => cmd
+            .env("REFTABLE_CHILD_COUNT", n.to_string())
+            .stderr(std::process::Stdio::inherit()),
+        None => cmd.stderr(std::process::Stdio::null()),
+    };
+    cmd.spawn().unwrap()
+}
+
+/// The refs a writer's output says were committed.
+fn committed_refs(out: &str) -> impl Iterator<Item = String> + '_ {
+    out.lines()
+        .filter_map(|l| l.split_once("committed ").map(|(_, n)| n))
+        .map(str::to_owned)
+}
+
 #[test]
 fn crash_safety_under_sigkill() {
     use rand::Rng;
@@ -373,24 +384,13 @@ fn crash_safety_under_sigkill() {
     let mut committed = Vec::new();
     let mut rng = rand::thread_rng();
     for round in 0..12 {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
-            .env("REFTABLE_CRASH_DIR", &rt)
-            .env("REFTABLE_CRASH_OID", &c[0])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_writer(&rt, &c[0], None);
         std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(20..150)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let mut s = String::new();
         child.stdout.take().unwrap().read_to_string(&mut s).unwrap();
-        committed.extend(
-            s.lines()
-                .filter_map(|l| l.split_once("committed ").map(|(_, n)| n))
-                .map(str::to_owned),
-        );
+        committed.extend(committed_refs(&s));
         // A stale lock of the killed writer is reported, not broken: remove it as a user would.
         let _ = std::fs::remove_file(rt.join("tables.list.lock"));
         for e in std::fs::read_dir(&rt).unwrap() {
@@ -434,19 +434,7 @@ fn concurrent_writers_ours_and_git() {
         .unwrap_or(40);
     let (_tmp, dir, c) = repo(HashId::Sha1, 1);
     let rt = dir.join(".git/reftable");
-    let ours: Vec<_> = (0..2)
-        .map(|_| {
-            std::process::Command::new(std::env::current_exe().unwrap())
-                .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
-                .env("REFTABLE_CRASH_DIR", &rt)
-                .env("REFTABLE_CRASH_OID", &c[0])
-                .env("REFTABLE_CHILD_COUNT", per_writer.to_string())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::inherit())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let ours: Vec<_> = (0..2).map(|_| spawn_writer(&rt, &c[0], Some(per_writer))).collect();
     let gits: Vec<_> = (0..2)
         .map(|g| {
             let dir = dir.clone();
@@ -499,12 +487,7 @@ fn concurrent_writers_ours_and_git() {
     for child in ours {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success());
-        let s = String::from_utf8(out.stdout).unwrap();
-        committed.extend(
-            s.lines()
-                .filter_map(|l| l.split_once("committed ").map(|(_, n)| n))
-                .map(str::to_owned),
-        );
+        committed.extend(committed_refs(&String::from_utf8(out.stdout).unwrap()));
     }
     for g in gits {
         committed.extend(g.join().unwrap());
@@ -579,18 +562,7 @@ fn concurrent_writers_with_sigkills() {
     let mut committed = Vec::new();
     let mut stale_reported = 0;
     for round in 0..rounds {
-        let mut children: Vec<_> = (0..2)
-            .map(|_| {
-                std::process::Command::new(std::env::current_exe().unwrap())
-                    .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
-                    .env("REFTABLE_CRASH_DIR", &rt)
-                    .env("REFTABLE_CRASH_OID", &c[0])
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
+        let mut children: Vec<_> = (0..2).map(|_| spawn_writer(&rt, &c[0], None)).collect();
         for child in &mut children {
             std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(30..200)));
             child.kill().unwrap(); // SIGKILL
@@ -599,11 +571,7 @@ fn concurrent_writers_with_sigkills() {
         for child in &mut children {
             let mut s = String::new();
             child.stdout.take().unwrap().read_to_string(&mut s).unwrap();
-            committed.extend(
-                s.lines()
-                    .filter_map(|l| l.split_once("committed ").map(|(_, n)| n))
-                    .map(str::to_owned),
-            );
+            committed.extend(committed_refs(&s));
         }
         // Pause git: any lock file now is stale.
         let _closed = gate.write().unwrap();

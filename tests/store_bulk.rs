@@ -21,19 +21,6 @@ fn sig() -> gix_actor::Signature {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Every ref and log record of the stack.
 fn dump(dir: &Path) -> String {
     let stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();

@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::*;
@@ -47,19 +46,6 @@ fn apply(store: &Store, edits: Vec<RefEdit>) -> Result<Vec<RefEdit>, Error> {
         .transaction()
         .prepare(edits, gix_lock::acquire::Fail::Immediately)?
         .commit(Some(sig.to_ref(&mut buf)))
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir.join(".git/reftable"))
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -163,7 +149,7 @@ fn updates_reflogs_and_head() {
 fn failures_change_nothing() {
     let (_tmp, dir, c) = repo();
     let store = Store::at(&dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
-    let before = snapshot(&dir);
+    let before = dir_files(&dir.join(".git/reftable"));
     // Out of date.
     let err = apply(
         &store,
@@ -250,7 +236,7 @@ fn failures_change_nothing() {
     .unwrap_err();
     assert!(err.is_lock(), "{err}");
     std::fs::remove_file(dir.join(".git/reftable/tables.list.lock")).unwrap();
-    assert_eq!(snapshot(&dir), before);
+    assert_eq!(dir_files(&dir.join(".git/reftable")), before);
     // Errors pass through gix code paths.
     let gix_err: gix_error::Error = err.into();
     assert!(gix_err.to_string().contains("tables.list.lock"));
@@ -329,7 +315,7 @@ fn delete_removes_ref_and_reflog_and_deref_follows_symrefs() {
     assert_eq!(head_log.lines().next().unwrap(), "checkout: moving");
     assert_eq!(head_log.matches("checkout: moving").count(), 1, "HEAD logged once");
     // A same-value update writes nothing.
-    let before = snapshot(&dir);
+    let before = dir_files(&dir.join(".git/reftable"));
     apply(
         &store,
         vec![RefEdit::update(
@@ -340,7 +326,7 @@ fn delete_removes_ref_and_reflog_and_deref_follows_symrefs() {
         )],
     )
     .unwrap();
-    assert_eq!(snapshot(&dir), before);
+    assert_eq!(dir_files(&dir.join(".git/reftable")), before);
     // RefLog::Only writes a log entry without touching the ref.
     apply(
         &store,

@@ -366,9 +366,9 @@ pub(crate) fn encode_key(out: &mut Vec<u8>, prev: &[u8], key: &[u8], value_type:
 }
 
 /// Decodes a key at `*pos` into `key` (which holds the previous key on entry).
-/// Returns the value type.
+/// Returns the value type and how many bytes the key shares with the previous one.
 #[inline]
-pub(crate) fn decode_key(data: &[u8], pos: &mut usize, key: &mut Vec<u8>) -> Result<u8, Corruption> {
+pub(crate) fn decode_key(data: &[u8], pos: &mut usize, key: &mut Vec<u8>) -> Result<(u8, usize), Corruption> {
     let prefix = varint::get(data, pos)?;
     let suffix_and_type = varint::get(data, pos)?;
     if prefix > key.len() as u64 {
@@ -386,7 +386,7 @@ pub(crate) fn decode_key(data: &[u8], pos: &mut usize, key: &mut Vec<u8>) -> Res
     key.truncate(prefix as usize);
     key.extend_from_slice(&data[start..end]);
     *pos = end;
-    Ok((suffix_and_type & 7) as u8)
+    Ok(((suffix_and_type & 7) as u8, prefix as usize))
 }
 
 /// Reads a restart key (prefix length 0) in place, without copying.
@@ -621,9 +621,9 @@ mod tests {
         assert!(!encode_key(&mut out, b"refs/heads/a", b"refs/heads/b", 2));
         let mut key = Vec::new();
         let mut pos = 0;
-        assert_eq!(decode_key(&out, &mut pos, &mut key).unwrap(), 1);
+        assert_eq!(decode_key(&out, &mut pos, &mut key).unwrap(), (1, 0));
         assert_eq!(key, b"refs/heads/a");
-        assert_eq!(decode_key(&out, &mut pos, &mut key).unwrap(), 2);
+        assert_eq!(decode_key(&out, &mut pos, &mut key).unwrap(), (2, 11));
         assert_eq!(key, b"refs/heads/b");
         assert_eq!(pos, out.len());
     }

@@ -33,7 +33,9 @@ use gix_ref::bstr::{BString, ByteSlice};
 use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix_ref::{FullName, Target};
 
-use super::transaction::{autocreate_reflog, check_and_peel, describe, head_target};
+use super::transaction::{
+    autocreate_reflog, check_and_peel, committer_parts, describe, head_target, lock_timeout_ms, max_message_len,
+};
 use super::worktree::Stacks;
 use super::{lossy, oid, Error, Store};
 use crate::format::{LogRecordRef, LogUpdateRef, LogValueRef, RefRecordRef, RefValueRef};
@@ -206,20 +208,8 @@ impl Store {
         if bulk.is_empty() {
             return Ok(Outcome::Applied);
         }
-        let timeout_ms = match lock_fail_mode {
-            gix_lock::acquire::Fail::Immediately => 0,
-            gix_lock::acquire::Fail::AfterDurationWithBackoff(d) => d.as_millis().min(i64::MAX as u128) as i64,
-        };
-        let sig = match committer {
-            Some(c) => {
-                let time = c.time().map_err(|e| Error::InvalidName {
-                    name: "committer".into(),
-                    reason: format!("unparsable time: {e}"),
-                })?;
-                Some((c.name.to_owned(), c.email.to_owned(), time))
-            }
-            None => None,
-        };
+        let timeout_ms = lock_timeout_ms(lock_fail_mode);
+        let sig = committer_parts(committer)?;
 
         // Name order; the same ref twice is an error, as in a transaction.
         let mut order: Vec<u32> = (0..bulk.entries.len() as u32).collect();
@@ -297,10 +287,11 @@ impl Store {
                 };
             }
         }
-        let in_batch = |name: &[u8]| {
+        // The position in `order` of the edit of `name`.
+        let position = |name: &[u8]| {
             order
                 .binary_search_by(|&i| bulk.name(&bulk.entries[i as usize]).cmp(name))
-                .is_ok()
+                .ok()
         };
 
         // Directory/file conflicts of new refs with existing ones and with each other.
@@ -318,7 +309,7 @@ impl Store {
                     if free.contains(parent) {
                         continue;
                     }
-                    if in_batch(parent) || merged.find_ref(parent)?.is_some() {
+                    if position(parent).is_some() || merged.find_ref(parent)?.is_some() {
                         return Err(Error::NameConflict {
                             name: lossy(name.as_bstr()),
                             conflict: lossy(parent.as_bstr()),
@@ -370,18 +361,9 @@ impl Store {
                 logged[pos] = changed(e) && (bulk.force_create_reflog || has_log || autocreate_reflog(mode, name));
             }
         }
-        let head_entry = head.as_deref().and_then(|h| {
-            order
-                .binary_search_by(|&i| bulk.name(&bulk.entries[i as usize]).cmp(h))
-                .ok()
-                .filter(|&pos| logged[pos])
-        });
+        let head_entry = head.as_deref().and_then(position).filter(|&pos| logged[pos]);
 
-        let block_size = match self.opts.stack.write.block_size {
-            0 => crate::format::DEFAULT_BLOCK_SIZE,
-            n => n,
-        };
-        let message = &bulk.message[..bulk.message.len().min(block_size as usize / 2)];
+        let message = &bulk.message[..bulk.message.len().min(max_message_len(self))];
         let zero = ObjectId::null(kind);
         let mut add = stack.new_addition_locked(lock)?;
         let idx = add.next_update_index();
@@ -410,20 +392,18 @@ impl Store {
             let Some((sname, semail, time)) = &sig else {
                 return Ok(());
             };
-            let log = |name: &'_ [u8], e: &Entry| -> (Vec<u8>, ObjectId, ObjectId) {
+            // The entry of `e`, under `name` (its own, or HEAD's).
+            let mut write_log = |name: &[u8], e: &Entry| {
                 let old = match e.old {
                     Old::MustMatch(id) => bulk.ids[id as usize],
                     _ => zero,
                 };
-                (name.to_vec(), old, bulk.ids[e.new as usize])
-            };
-            let mut write_log = |name: &[u8], old: ObjectId, new: ObjectId| {
                 w.add_log(&LogRecordRef {
                     name,
                     update_index: idx,
                     value: LogValueRef::Update(LogUpdateRef {
                         old_id: old.as_bytes(),
-                        new_id: new.as_bytes(),
+                        new_id: bulk.ids[e.new as usize].as_bytes(),
                         name: sname,
                         email: semail,
                         time: time.seconds.max(0) as u64,
@@ -434,14 +414,12 @@ impl Store {
             };
             // HEAD sorts before every name under refs/.
             if let Some(pos) = head_entry {
-                let (_, old, new) = log(b"HEAD", &bulk.entries[order[pos] as usize]);
-                write_log(b"HEAD", old, new)?;
+                write_log(b"HEAD", &bulk.entries[order[pos] as usize])?;
             }
             for (pos, &i) in order.iter().enumerate() {
                 if logged[pos] {
                     let e = &bulk.entries[i as usize];
-                    let (name, old, new) = log(bulk.name(e), e);
-                    write_log(&name, old, new)?;
+                    write_log(bulk.name(e), e)?;
                 }
             }
             Ok(())

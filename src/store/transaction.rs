@@ -105,6 +105,40 @@ impl Store {
     }
 }
 
+/// git's lock timeout for a gix lock-failure mode (0: fail at once).
+pub(crate) fn lock_timeout_ms(mode: gix_lock::acquire::Fail) -> i64 {
+    match mode {
+        gix_lock::acquire::Fail::Immediately => 0,
+        gix_lock::acquire::Fail::AfterDurationWithBackoff(d) => d.as_millis().min(i64::MAX as u128) as i64,
+    }
+}
+
+/// Name, email and time of the committer reflog entries are written with.
+pub(crate) type Committer = (BString, BString, gix_date::Time);
+
+/// The committer's parts, its time parsed.
+pub(crate) fn committer_parts(committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Option<Committer>, Error> {
+    committer
+        .map(|c| {
+            let time = c.time().map_err(|e| Error::InvalidName {
+                name: "committer".into(),
+                reason: format!("unparsable time: {e}"),
+            })?;
+            Ok((c.name.to_owned(), c.email.to_owned(), time))
+        })
+        .transpose()
+}
+
+/// The longest reflog message kept: git keeps half a block, so that a log
+/// record always fits into a block.
+pub(crate) fn max_message_len(store: &Store) -> usize {
+    let block_size = match store.opts.stack.write.block_size {
+        0 => crate::format::DEFAULT_BLOCK_SIZE,
+        n => n,
+    };
+    block_size as usize / 2
+}
+
 pub(crate) fn describe(t: Option<&Target>) -> String {
     match t {
         None => "missing".into(),
@@ -164,10 +198,7 @@ impl<'s> Transaction<'s> {
         edits: impl IntoIterator<Item = RefEdit>,
         lock_fail_mode: gix_lock::acquire::Fail,
     ) -> Result<Self, Error> {
-        let timeout_ms = match lock_fail_mode {
-            gix_lock::acquire::Fail::Immediately => 0,
-            gix_lock::acquire::Fail::AfterDurationWithBackoff(d) => d.as_millis().min(i64::MAX as u128) as i64,
-        };
+        let timeout_ms = lock_timeout_ms(lock_fail_mode);
         let store = self.store;
         let kind = store.object_hash;
         let linked = store.is_linked_worktree();
@@ -394,21 +425,8 @@ impl<'s> Transaction<'s> {
         let linked = store.is_linked_worktree();
         let mode = store.opts.write_reflog;
         let zero = ObjectId::null(kind);
-        let sig = match committer {
-            Some(c) => {
-                let time = c.time().map_err(|e| Error::InvalidName {
-                    name: "committer".into(),
-                    reason: format!("unparsable time: {e}"),
-                })?;
-                Some((c.name.to_owned(), c.email.to_owned(), time))
-            }
-            None => None,
-        };
-        let block_size = match store.opts.stack.write.block_size {
-            0 => crate::format::DEFAULT_BLOCK_SIZE,
-            n => n,
-        };
-        let max_message = block_size as usize / 2;
+        let sig = committer_parts(committer)?;
+        let max_message = max_message_len(store);
         let mut stacks = Stacks::open(store)?;
         let head = head_target(&mut stacks, store)?;
         let mut ui: BTreeMap<Which, u64> = BTreeMap::new();
@@ -490,8 +508,6 @@ impl<'s> Transaction<'s> {
                         email: semail.to_vec(),
                         time: time.seconds.max(0) as u64,
                         tz_offset: seconds_to_tz(time.offset),
-                        // git keeps at most half a block of a message, so that a
-                        // log record always fits into a block.
                         message: message[..message.len().min(max_message)].to_vec(),
                     };
                     // An update of the branch HEAD points to is logged for HEAD too.

@@ -100,7 +100,8 @@ pub fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, dst)
 }
 
-fn copy_dir(src: &Path, dst: &Path) {
+/// Copies a directory tree.
+pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for e in std::fs::read_dir(src).unwrap() {
         let e = e.unwrap();
@@ -173,6 +174,18 @@ pub fn make_commits(dir: &Path, n: usize) -> Vec<String> {
         .map(|i| {
             git_out(dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
             git_out(dir, &["rev-parse", "HEAD"]).trim().to_string()
+        })
+        .collect()
+}
+
+/// The files of a directory (not its subdirectories) with their contents.
+pub fn dir_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.unwrap();
+            let bytes = std::fs::read(e.path()).ok()?;
+            Some((e.file_name().to_string_lossy().into_owned(), bytes))
         })
         .collect()
 }

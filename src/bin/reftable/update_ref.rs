@@ -199,6 +199,16 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// Commits what the script left pending, with a spinner for big ones.
+    fn finish(&mut self) -> Result<(), Fatal> {
+        let spin = (self.edits.len() > 100_000)
+            .then(|| crate::progress::spinner("Committing"))
+            .flatten();
+        let res = self.commit();
+        crate::progress::done(spin);
+        res
+    }
+
     /// Commits all edits in one transaction, checking the `verify` lines
     /// after its locks are taken (so nobody changes them in between).
     fn commit(&mut self) -> Result<(), Fatal> {
@@ -209,7 +219,7 @@ impl Batch<'_> {
         }
         let committer = crate::ident::committer(&self.repo.gix)?;
         let mut buf = gix_date::parse::TimeBuf::default();
-        let lock = gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100));
+        let lock = lock_mode();
         let prepared = self
             .repo
             .refs
@@ -251,10 +261,15 @@ fn check_verify(repo: &Repo, verify: Vec<(FullName, PreviousValue)>) -> Result<(
     Ok(())
 }
 
+/// How long to wait for a held lock, as git's default (100 ms).
+fn lock_mode() -> gix_lock::acquire::Fail {
+    gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100))
+}
+
 pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {
     let committer = crate::ident::committer(&repo.gix)?;
     let mut buf = gix_date::parse::TimeBuf::default();
-    let lock = gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100));
+    let lock = lock_mode();
     repo.refs
         .apply(edits, lock, committer.as_ref().map(|c| c.to_ref(&mut buf)))
         .map(drop)
@@ -324,12 +339,7 @@ fn stdin(batch: &mut Batch<'_>, input: &[u8], z: bool, out: &mut dyn Write) -> R
         step(batch, ins, &mut no_deref, out)?;
     }
     crate::progress::done(pb);
-    let spin = (batch.edits.len() > 100_000)
-        .then(|| crate::progress::spinner("Committing"))
-        .flatten();
-    let res = batch.commit();
-    crate::progress::done(spin);
-    res
+    batch.finish()
 }
 
 /// Applies one instruction to the batch (`no_deref`: `option no-deref` is pending).
@@ -490,7 +500,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
         } else {
             let committer = crate::ident::committer(&repo.gix)?;
             let mut buf = gix_date::parse::TimeBuf::default();
-            let lock = gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100));
+            let lock = lock_mode();
             let store = repo.refs.as_reftable().expect("bulk only on reftable");
             let spin = crate::progress::spinner("Committing");
             let res = store.apply_bulk(b, lock, committer.as_ref().map(|c| c.to_ref(&mut buf)));
@@ -501,12 +511,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
             }
         }
     }
-    let spin = (batch.edits.len() > 100_000)
-        .then(|| crate::progress::spinner("Committing"))
-        .flatten();
-    let res = batch.commit();
-    crate::progress::done(spin);
-    res
+    batch.finish()
 }
 
 /// Adds `ins` to `bulk` if it is a plain create or update (full ids, a valid

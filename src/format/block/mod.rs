@@ -231,10 +231,8 @@ impl<'a> Block<'a> {
         if cursor.pos >= recs.len() {
             return Ok(None);
         }
-        // The prefix length is the record's first varint (usually one byte).
-        let mut p = cursor.pos;
-        cursor.shared = varint::get(recs, &mut p).map_or(0, |v| v.min(usize::MAX as u64) as usize);
-        let t = decode_key(recs, &mut cursor.pos, &mut cursor.key)?;
+        let (t, shared) = decode_key(recs, &mut cursor.pos, &mut cursor.key)?;
+        cursor.shared = shared;
         Ok(Some(t))
     }
 }

@@ -114,10 +114,7 @@ fn exercise(t: &Table) -> usize {
 
 #[test]
 fn mutated_tables_never_panic() {
-    let iters: usize = std::env::var("REFTABLE_FUZZ_ITERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1500);
+    let iters: usize = common::env_number("REFTABLE_FUZZ_ITERS", 1500);
     let tables = fixture_tables();
     let mut rng = StdRng::seed_from_u64(0x5eed);
     let mut opened = 0;

@@ -350,6 +350,19 @@ fn crash_child() {
     }
 }
 
+/// Asserts that every ref in `names` is in the stack, for us and for git.
+fn assert_all_present<'n>(dir: &Path, names: impl IntoIterator<Item = &'n String>, what: &str) {
+    let stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();
+    let listing = for_each_ref(dir);
+    for name in names {
+        assert!(
+            stack.merged().find_ref(name.as_bytes()).unwrap().is_some(),
+            "{what}: we miss {name}"
+        );
+        assert!(listing.contains(&format!("{name} ")), "{what}: git misses {name}");
+    }
+}
+
 /// Starts a `crash_child` writer process on the stack `rt`: it adds refs
 /// pointing to `oid` (`count` of them, or until killed, compacting now and
 /// then) and prints `committed <name>` for each acknowledged one.
@@ -400,18 +413,7 @@ fn crash_safety_under_sigkill() {
             }
         }
         // Both we and git read the stack, and every acknowledged ref is there.
-        let stack = Stack::open(&rt, Options::default()).unwrap();
-        let listing = for_each_ref(&dir);
-        for name in &committed {
-            assert!(
-                stack.merged().find_ref(name.as_bytes()).unwrap().is_some(),
-                "round {round}: {name} lost"
-            );
-            assert!(
-                listing.contains(&format!("{name} ")),
-                "round {round}: git misses {name}"
-            );
-        }
+        assert_all_present(&dir, &committed, &format!("round {round}"));
         git_out(&dir, &["refs", "verify"]);
     }
     assert!(committed.len() > 5, "the child committed only {} refs", committed.len());
@@ -428,10 +430,7 @@ fn crash_safety_under_sigkill() {
 /// `REFTABLE_STRESS_REFS=2000 cargo test --release --test stack stress` for a long run.
 #[test]
 fn concurrent_writers_ours_and_git() {
-    let per_writer: usize = std::env::var("REFTABLE_STRESS_REFS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(40);
+    let per_writer: usize = env_number("REFTABLE_STRESS_REFS", 40);
     let (_tmp, dir, c) = repo(HashId::Sha1, 1);
     let rt = dir.join(".git/reftable");
     let ours: Vec<_> = (0..2).map(|_| spawn_writer(&rt, &c[0], Some(per_writer))).collect();
@@ -495,15 +494,7 @@ fn concurrent_writers_ours_and_git() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(reader.join().unwrap() > 0);
     assert_eq!(committed.len(), 4 * per_writer);
-    let listing = for_each_ref(&dir);
-    let stack = Stack::open(&rt, Options::default()).unwrap();
-    for name in &committed {
-        assert!(listing.contains(&format!("{name} ")), "git misses {name}");
-        assert!(
-            stack.merged().find_ref(name.as_bytes()).unwrap().is_some(),
-            "we miss {name}"
-        );
-    }
+    assert_all_present(&dir, &committed, "after the writers");
     let locks: Vec<_> = std::fs::read_dir(&rt)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -526,10 +517,7 @@ fn concurrent_writers_with_sigkills() {
     use rand::Rng;
     use std::io::Read;
     use std::sync::{atomic::AtomicBool, atomic::Ordering, Arc, Mutex, RwLock};
-    let rounds: usize = std::env::var("REFTABLE_STRESS_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(6);
+    let rounds: usize = env_number("REFTABLE_STRESS_ROUNDS", 6);
     let (_tmp, dir, c) = repo(HashId::Sha1, 1);
     let rt = dir.join(".git/reftable");
     let gate = Arc::new(RwLock::new(()));
@@ -598,18 +586,11 @@ fn concurrent_writers_with_sigkills() {
         for p in &stale {
             std::fs::remove_file(p).unwrap();
         }
-        let stack = Stack::open(&rt, Options::default()).unwrap();
-        let listing = for_each_ref(&dir);
-        for name in committed.iter().chain(git_done.lock().unwrap().iter()) {
-            assert!(
-                stack.merged().find_ref(name.as_bytes()).unwrap().is_some(),
-                "round {round}: {name} lost"
-            );
-            assert!(
-                listing.contains(&format!("{name} ")),
-                "round {round}: git misses {name}"
-            );
-        }
+        assert_all_present(
+            &dir,
+            committed.iter().chain(git_done.lock().unwrap().iter()),
+            &format!("round {round}"),
+        );
         git_out(&dir, &["refs", "verify"]);
     }
     stop.store(true, Ordering::Relaxed);

@@ -40,15 +40,6 @@ fn refs(dir: &Path) -> String {
     git_out(dir, &["for-each-ref", "--format=%(refname) %(objectname)"])
 }
 
-/// Lock files and temporary tables left in the stack directory.
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir.join(".git/reftable"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".lock") || n.contains(".temp."))
-        .collect()
-}
-
 /// One transaction creating `refs/heads/new` (with a reflog) under `plan`.
 fn transaction(dir: &Path, id: &str, plan: Plan) -> (Result<(), reftable::store::Error>, Vec<Op>) {
     let store = Store::at(&dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
@@ -142,7 +133,8 @@ fn every_failed_operation_leaves_a_clean_readable_stack() {
                     assert_ne!(io, Some(false), "{what}: {e:?}");
                 }
             }
-            assert!(leftovers(&dir).is_empty(), "{what}: left {:?}", leftovers(&dir));
+            let left = stack_leftovers(&dir.join(".git/reftable"));
+            assert!(left.is_empty(), "{what}: left {left:?}");
             let verify = git(&dir).args(["refs", "verify"]).output().unwrap();
             assert!(verify.status.success(), "{what}: refs verify: {verify:?}");
             // Both tools can write next.

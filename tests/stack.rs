@@ -495,11 +495,7 @@ fn concurrent_writers_ours_and_git() {
     assert!(reader.join().unwrap() > 0);
     assert_eq!(committed.len(), 4 * per_writer);
     assert_all_present(&dir, &committed, "after the writers");
-    let locks: Vec<_> = std::fs::read_dir(&rt)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".lock") || n.contains(".temp."))
-        .collect();
+    let locks = stack_leftovers(&rt);
     assert!(locks.is_empty(), "left behind: {locks:?}");
     git_out(&dir, &["refs", "verify"]);
     git_out(&dir, &["fsck", "--no-progress"]);

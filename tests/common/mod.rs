@@ -194,3 +194,12 @@ pub fn dir_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 pub fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
+
+/// Lock files and temporary tables left in a stack directory.
+pub fn stack_leftovers(reftable_dir: &Path) -> Vec<String> {
+    std::fs::read_dir(reftable_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lock") || n.contains(".temp."))
+        .collect()
+}

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 use super::{Error, LockFile, Stack, TableWriter};
-use crate::format::{header::header_size, LogValueRef};
+use crate::format::{
+    header::{footer_size, header_size},
+    LogValueRef,
+};
 use crate::merged::Merged;
 
 /// What compaction did over the life of a [`Stack`] handle.
@@ -74,8 +77,16 @@ pub fn suggest_compaction_segment(sizes: &[u64], factor: u8) -> Segment {
 
 impl Stack {
     fn segment_for_compaction(&self) -> Segment {
+        // As git: a table's size without its footer, less the header but one byte.
         let overhead = header_size(self.opts.write.hash.version()) as u64 - 1;
-        let sizes: Vec<u64> = self.tables.iter().map(|t| t.size().saturating_sub(overhead)).collect();
+        let sizes: Vec<u64> = self
+            .tables
+            .iter()
+            .map(|t| {
+                let footer = footer_size(t.header().version) as u64;
+                t.size().saturating_sub(footer).saturating_sub(overhead)
+            })
+            .collect();
         suggest_compaction_segment(&sizes, self.opts.auto_compaction_factor)
     }
 

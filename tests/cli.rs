@@ -864,6 +864,59 @@ fn bulk_imports_match_git() {
     git_out(&a, &["refs", "verify"]);
 }
 
+/// The modes of the files we leave in `reftable/` are git's: 0666 less the
+/// umask, or what `core.sharedRepository` asks for.
+#[test]
+fn file_modes_match_git() {
+    use std::os::unix::fs::PermissionsExt;
+    require_git();
+    // The modes of the files written since `before` (tables.list is always rewritten).
+    let names = |dir: &Path| -> Vec<String> {
+        let entries = std::fs::read_dir(dir.join(".git/reftable")).unwrap();
+        entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let modes = |dir: &Path, before: &[String]| -> Vec<String> {
+        let mut m: Vec<String> = std::fs::read_dir(dir.join(".git/reftable"))
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name() == "tables.list" || !before.iter().any(|b| **b == *e.file_name()))
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let kind = if name == "tables.list" { "tables.list" } else { "table" };
+                format!("{kind} {:o}", e.metadata().unwrap().permissions().mode() & 0o7777)
+            })
+            .collect();
+        m.sort();
+        m.dedup();
+        m
+    };
+    for shared in [
+        None,
+        Some("group"),
+        Some("all"),
+        Some("0640"),
+        Some("0600"),
+        Some("umask"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b, ids) = twin(tmp.path(), "reftable", "sha1");
+        for dir in [&a, &b] {
+            if let Some(v) = shared {
+                git_out(dir, &["config", "core.sharedRepository", v]);
+            }
+        }
+        let label = format!("core.sharedRepository={shared:?}");
+        let before = (names(&a), names(&b));
+        twin_step(&a, &b, &label, &["update-ref", "refs/heads/x", &ids[1]], None);
+        assert_eq!(modes(&a, &before.0), modes(&b, &before.1), "after an addition, {label}");
+        let before = (names(&a), names(&b));
+        twin_step(&a, &b, &label, &["pack-refs"], None);
+        assert_eq!(modes(&a, &before.0), modes(&b, &before.1), "after compaction, {label}");
+    }
+}
+
 /// Auto-compaction picks the same tables as git's: after each of a series of
 /// single-ref updates of varying size, both stacks hold tables covering the
 /// same update-index ranges.

@@ -380,9 +380,11 @@ impl Stack {
             rand::random::<u32>()
         );
         fault::check(Op::Create).map_err(Error::io(&self.dir))?;
+        // 0666 less the umask, as git's tables (tempfile's default would be 0600).
         let tmp = tempfile::Builder::new()
             .prefix(&format!("{prefix}.temp."))
             .rand_bytes(6)
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(&self.dir)
             .map_err(Error::io(&self.dir))?;
         if let Some(mode) = self.opts.default_permissions {

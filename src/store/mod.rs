@@ -96,6 +96,54 @@ pub(crate) fn hash_id(kind: Kind) -> HashId {
     }
 }
 
+/// The mode git gives the files of the reftable directory under
+/// `core.sharedRepository = value` (its `calc_shared_perm(0666 & ~umask)`);
+/// `None` for `umask`/`false`, where files keep `0666` less the umask.
+fn shared_permissions(value: &[u8], umask: u32) -> Option<u32> {
+    const GROUP: i32 = 0o660;
+    const EVERYBODY: i32 = 0o664;
+    let value = std::str::from_utf8(value).ok()?.trim();
+    let shared: i32 = match value.to_ascii_lowercase().as_str() {
+        "umask" | "false" | "no" | "off" | "" => 0,
+        "group" | "true" | "yes" | "on" => GROUP,
+        "all" | "world" | "everybody" => EVERYBODY,
+        _ => match i32::from_str_radix(value, 8) {
+            Ok(0) => 0,
+            Ok(1) => GROUP,
+            Ok(2) => EVERYBODY,
+            // git dies on a mode the owner cannot read and write; keep the umask's then.
+            Ok(i) if i & 0o600 == 0o600 => -(i & 0o666),
+            _ => return None,
+        },
+    };
+    if shared == 0 {
+        return None;
+    }
+    let mode = (0o666 & !umask) as i32;
+    let mut tweak = shared.abs();
+    if mode & 0o200 == 0 {
+        tweak &= !0o222;
+    }
+    Some(if shared < 0 {
+        (mode & !0o777) | tweak
+    } else {
+        mode | tweak
+    } as u32)
+}
+
+/// The process's umask, from `/proc/self/status` (std has no way to read it
+/// without changing it); `022` where that is unavailable.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
+}
+
 impl Store {
     /// Opens the store of the repository at `git_dir` (its `reftable`
     /// directory), whose objects use `object_hash`.
@@ -149,6 +197,9 @@ impl Store {
         if let Some(v) = std::env::var_os("GIT_TEST_REFTABLE_AUTOCOMPACTION") {
             let v = v.to_string_lossy().to_ascii_lowercase();
             opts.stack.disable_auto_compact = matches!(v.as_str(), "false" | "no" | "off" | "0");
+        }
+        if let Some(shared) = config.string("core.sharedRepository") {
+            opts.stack.default_permissions = shared_permissions(shared.as_ref(), umask());
         }
         opts.write_reflog = match config.string("core.logAllRefUpdates") {
             Some(v) if v.eq_ignore_ascii_case(b"always") => WriteReflog::Always,

@@ -117,3 +117,85 @@ fn migration_round_trip_keeps_refs_and_reflogs() {
     assert!(migrate(&git_dir, RefFormat::Reftable, false, false).is_err());
     assert_eq!(git_out(&dir, &["rev-parse", "--show-ref-format"]), "files\n");
 }
+
+/// Many loose refs (read and removed by several threads), loose refs
+/// overriding packed ones, peeled packed tags, files that are not refs,
+/// and reflogs for some refs only: we migrate to the refs git migrates to,
+/// and keep every reflog.
+#[test]
+fn migration_of_many_loose_refs_matches_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ours = tmp.path().join("ours");
+    git_out(
+        tmp.path(),
+        &["init", "-q", "--initial-branch=main", "--ref-format=files", "ours"],
+    );
+    let ids = make_commits(&ours, 3);
+    git_out(&ours, &["tag", "-a", "-m", "t", "v1", &ids[1]]);
+    let script: String = (0..1500)
+        .map(|i| format!("create refs/heads/many/{:02}/{i} {}\n", i % 40, ids[i % 3]))
+        .collect();
+    git_stdin(&ours, &["update-ref", "--stdin"], &script);
+    git_out(&ours, &["pack-refs", "--all"]);
+    // Loose refs over packed ones, new loose refs, some with reflogs.
+    let script: String = (0..600)
+        .map(|i| format!("update refs/heads/many/{:02}/{i} {}\n", i % 40, ids[(i + 1) % 3]))
+        .collect();
+    git_stdin(&ours, &["update-ref", "--stdin"], &script);
+    for i in 0..20 {
+        let name = format!("refs/heads/logged/{i}");
+        git_out(&ours, &["update-ref", "-m", &format!("log {i}"), &name, &ids[i % 3]]);
+    }
+    git_out(
+        &ours,
+        &["update-ref", "--create-reflog", "refs/heads/logged/late", &ids[0]],
+    );
+    let theirs = tmp.path().join("theirs");
+    copy_dir(&ours, &theirs);
+    // Git 2.47 refuses to migrate reflogs: it migrates the refs alone.
+    std::fs::remove_dir_all(theirs.join(".git/logs")).unwrap();
+    // Not refs: a lock file, a name git refuses, a directory left in logs/
+    // (git 2.47 loses all refs when it meets `bad..name`, so its copy has none).
+    let git_dir = ours.join(".git");
+    std::fs::write(git_dir.join("refs/heads/main.lock"), format!("{}\n", ids[0])).unwrap();
+    std::fs::write(git_dir.join("refs/heads/bad..name"), format!("{}\n", ids[0])).unwrap();
+    std::fs::create_dir_all(git_dir.join("logs/refs/heads/gone/dir")).unwrap();
+    let refs = |dir: &Path| {
+        git_out(
+            dir,
+            &[
+                "for-each-ref",
+                "--format=%(refname) %(objectname) %(*objectname) %(symref)",
+            ],
+        )
+    };
+    let before = refs(&ours);
+    let logs = |dir: &Path| -> String {
+        [
+            "HEAD",
+            "refs/heads/main",
+            "refs/heads/logged/7",
+            "refs/heads/logged/late",
+            "refs/heads/many/05/5",
+        ]
+        .iter()
+        .map(|r| git_out(dir, &["reflog", "show", "--date=raw", "--format=%H %gn %gs", r]))
+        .collect()
+    };
+    let logs_before = logs(&ours);
+    migrate(&git_dir, RefFormat::Reftable, false, false).unwrap();
+    git_out(&theirs, &["refs", "migrate", "--ref-format=reftable"]);
+    assert_lines_eq(&refs(&ours), &refs(&theirs), "refs after migration, ours vs git");
+    assert_lines_eq(&refs(&ours), &before, "refs after migration vs before");
+    assert_eq!(logs(&ours), logs_before, "reflogs kept");
+    git_out(&ours, &["refs", "verify"]);
+    let left = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = dir_files(&dir.join(".git"))
+            .into_keys()
+            .filter(|k| !k.starts_with("objects/"))
+            .collect();
+        v.retain(|k| !k.starts_with("reftable/") && !k.starts_with("index") && !k.starts_with("logs/HEAD"));
+        v
+    };
+    assert_eq!(left(&ours), left(&theirs), "files left besides the reftable stack");
+}

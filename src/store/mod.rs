@@ -7,6 +7,7 @@ pub mod bulk;
 mod error;
 mod iter;
 mod maintenance;
+mod parfs;
 mod reflog;
 mod repo;
 mod transaction;

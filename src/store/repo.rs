@@ -8,7 +8,7 @@ use gix_hash::Kind;
 use gix_ref::bstr::{BString, ByteSlice};
 use gix_ref::Target;
 
-use super::{hash_id, Error, Options, Store};
+use super::{hash_id, parfs, Error, Options, Store};
 use crate::format::{LogRecord, LogUpdate, LogValue, RefRecord, RefValue, WriteOptions};
 use crate::stack::{self, Stack};
 
@@ -250,8 +250,8 @@ pub fn migrate(git_dir: &Path, to: RefFormat, dry_run: bool, no_reflog: bool) ->
         RefFormat::Reftable => {
             std::fs::rename(staged.join("reftable"), git_dir.join("reftable")).map_err(io(git_dir))?;
             config.set_ref_format(RefFormat::Reftable)?;
-            let _ = std::fs::remove_dir_all(git_dir.join("refs"));
-            let _ = std::fs::remove_dir_all(git_dir.join("logs"));
+            let _ = parfs::remove_dir_all(&git_dir.join("refs"));
+            let _ = parfs::remove_dir_all(&git_dir.join("logs"));
             let _ = std::fs::remove_file(git_dir.join("packed-refs"));
             for (name, _) in &refs {
                 if !name.contains(&b'/') && name.as_slice() != b"HEAD" {
@@ -302,40 +302,79 @@ fn skip_pseudo(name: &[u8]) -> bool {
 fn read_files(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, Logs), Error> {
     let store = gix_ref::file::Store::at(git_dir.to_owned(), kind);
     let gix = |e: gix_error::Error| invalid(&git_dir.display().to_string(), e.to_string());
+    let value = |target: Target, peeled: Option<gix_hash::ObjectId>| match (target, peeled) {
+        (Target::Object(id), Some(p)) if p != id => RefValue::Val2 {
+            value: id.as_bytes().to_vec(),
+            peeled: p.as_bytes().to_vec(),
+        },
+        (Target::Object(id), _) => RefValue::Val1(id.as_bytes().to_vec()),
+        (Target::Symbolic(t), _) => RefValue::Symref(t.as_bstr().to_vec()),
+    };
     let mut refs = Vec::new();
-    let platform = store.iter().map_err(gix)?;
-    let pseudo = platform.pseudo().map_err(|e| io(git_dir)(e))?;
-    let all = platform.all().map_err(|e| io(git_dir)(e))?;
-    for r in pseudo.chain(all) {
+    // HEAD and the other root refs.
+    for r in store.iter().map_err(gix)?.pseudo().map_err(|e| io(git_dir)(e))? {
         let r = r.map_err(gix)?;
-        let name = r.name.as_bstr().to_vec();
-        if skip_pseudo(&name) {
-            continue;
+        if !skip_pseudo(r.name.as_bstr()) {
+            refs.push((r.name.as_bstr().to_vec(), value(r.target, r.peeled)));
         }
-        let value = match (r.target, r.peeled) {
-            (Target::Object(id), Some(p)) if p != id => RefValue::Val2 {
-                value: id.as_bytes().to_vec(),
-                peeled: p.as_bytes().to_vec(),
-            },
-            (Target::Object(id), _) => RefValue::Val1(id.as_bytes().to_vec()),
-            (Target::Symbolic(t), _) => RefValue::Symref(t.as_bstr().to_vec()),
+    }
+    // Loose refs under refs/, read many at a time; names that are not
+    // valid ref names are not refs (as for gix and git).
+    let refs_dir = git_dir.join("refs");
+    let loose: Vec<_> = parfs::files_under(git_dir, &refs_dir)
+        .map_err(io(&refs_dir))?
+        .into_iter()
+        .filter_map(|(name, path)| Some((gix_ref::FullName::try_from(BString::from(name)).ok()?, path)))
+        .collect();
+    let paths: Vec<&Path> = loose.iter().map(|(_, p)| p.as_path()).collect();
+    let mut loose_names = Vec::with_capacity(loose.len());
+    for ((name, path), content) in loose.iter().zip(parfs::read_all(&paths)) {
+        let content = match content {
+            Ok(c) => c,
+            // Deleted meanwhile.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(path)(e)),
         };
-        refs.push((name, value));
+        let r = gix_ref::file::loose::Reference::try_from_path(name.clone(), &content, kind).map_err(gix)?;
+        loose_names.push(name.as_bstr().to_vec());
+        refs.push((name.as_bstr().to_vec(), value(r.target, None)));
+    }
+    // packed-refs, where no loose ref of the same name overrides them.
+    if let Some(packed) = store.open_packed_buffer().map_err(gix)? {
+        for r in packed.iter().map_err(gix)? {
+            let r = r.map_err(gix)?;
+            let name = r.name.as_bstr();
+            if loose_names.binary_search_by(|n| n.as_slice().cmp(name)).is_err() {
+                refs.push((name.to_vec(), value(Target::Object(r.target()), Some(r.object()))));
+            }
+        }
     }
     refs.sort_by(|a, b| a.0.cmp(&b.0));
     let mut logs = Vec::new();
     if !no_reflog {
-        let mut buf = Vec::new();
-        for (name, _) in &refs {
-            let Ok(full) = gix_ref::FullName::try_from(name.as_bstr()) else {
-                continue;
+        // Reflogs exist for some refs only: list them instead of trying each.
+        let logs_dir = git_dir.join("logs");
+        let existing = parfs::files_under(&logs_dir, &logs_dir).map_err(io(&logs_dir))?;
+        let with_log: Vec<(&Vec<u8>, &Path)> = refs
+            .iter()
+            .filter_map(|(name, _)| {
+                let i = existing.binary_search_by(|(n, _)| n.as_slice().cmp(name)).ok()?;
+                Some((name, existing[i].1.as_path()))
+            })
+            .collect();
+        let paths: Vec<&Path> = with_log.iter().map(|(_, p)| *p).collect();
+        for ((name, path), content) in with_log.iter().zip(parfs::read_all(&paths)) {
+            let content = match content {
+                Ok(c) => c,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(path)(e)),
             };
-            if let Some(it) = store.reflog_iter(full.as_ref(), &mut buf).map_err(gix)? {
-                let lines: Vec<gix_ref::log::Line> =
-                    it.map(|l| l.map(Into::into)).collect::<Result<_, _>>().map_err(gix)?;
-                if !lines.is_empty() {
-                    logs.push((name.clone(), lines));
-                }
+            let lines: Vec<gix_ref::log::Line> = gix_ref::file::log::iter::forward(&content)
+                .map(|l| l.map(Into::into))
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid(&path.display().to_string(), e.to_string()))?;
+            if !lines.is_empty() {
+                logs.push(((*name).clone(), lines));
             }
         }
     }

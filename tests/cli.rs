@@ -180,6 +180,38 @@ fn read_commands_match_git() {
     }
 }
 
+/// Read commands open plain reftable repositories without gix (see
+/// `repo::open_for_reading`); a variable that sends them through the full
+/// open (`GIT_CONFIG_COUNT=0` changes nothing else) gives the same output,
+/// and so do repositories the quick path leaves alone: config includes,
+/// a linked worktree.
+#[test]
+fn quick_read_path_matches_full_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_t, bare) = fixture_copy("sha256.git");
+    let (_a, b, _ids) = twin(tmp.path(), "reftable", "sha1");
+    let wt = tmp.path().join("wt");
+    git_out(&b, &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()]);
+    let included = tmp.path().join("included");
+    copy_dir(&b, &included);
+    git_out(&included, &["config", "include.path", "/dev/null"]);
+    for dir in [&bare, &b, &wt, &included] {
+        for args in READ_CASES
+            .iter()
+            .filter(|a| matches!(a[0], "show-ref" | "for-each-ref"))
+        {
+            let quick = ours(dir, args, None);
+            let mut full = ours_cmd(dir);
+            full.args(*args).env("GIT_CONFIG_COUNT", "0");
+            let full = run(full, None);
+            let what = format!("{args:?} in {}", dir.display());
+            assert_lines_eq(&quick.stdout, &full.stdout, &what);
+            assert_eq!((quick.code, &quick.stderr), (full.code, &full.stderr), "{what}");
+            same(dir, args);
+        }
+    }
+}
+
 #[test]
 fn no_repository_and_bad_arguments() {
     let tmp = tempfile::tempdir().unwrap();

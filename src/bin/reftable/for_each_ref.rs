@@ -109,11 +109,13 @@ impl Ctx<'_> {
             "refname:short" => self.repo.shorten(r.name.as_bstr()),
             "objectname" => id.map(|i| i.to_string()).unwrap_or_default(),
             "objectname:short" => id
-                .map(|i| {
-                    i.attach(&self.repo.gix)
+                .map(|i| match self.repo.gix() {
+                    Ok(gix) => i
+                        .attach(gix)
                         .shorten()
                         .map(|p| p.to_string())
-                        .unwrap_or_else(|_| i.to_string()[..7].to_owned())
+                        .unwrap_or_else(|_| i.to_string()[..7].to_owned()),
+                    Err(_) => i.to_string()[..7].to_owned(),
                 })
                 .unwrap_or_default(),
             "objecttype" => type_name(id.and_then(|i| self.repo.kind(i))).to_owned(),
@@ -132,7 +134,10 @@ impl Ctx<'_> {
                 let Some(branch) = name.strip_prefix("refs/heads/") else {
                     return String::new();
                 };
-                let config = self.repo.gix.config_snapshot();
+                let Ok(gix) = self.repo.gix() else {
+                    return String::new();
+                };
+                let config = gix.config_snapshot();
                 let remote = config.string(format!("branch.{branch}.remote").as_str());
                 let merge = config.string(format!("branch.{branch}.merge").as_str());
                 match (remote, merge) {

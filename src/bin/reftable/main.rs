@@ -107,8 +107,8 @@ enum Command {
 fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
     match cli.command {
         Command::Dump { what } => dump::run(what, out),
-        Command::ShowRef(a) => show_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
-        Command::ForEachRef(a) => for_each_ref::run(&repo::open(cli.dir.as_deref())?, a, out),
+        Command::ShowRef(a) => show_ref::run(&repo::open_for_reading(cli.dir.as_deref())?, a, out),
+        Command::ForEachRef(a) => for_each_ref::run(&repo::open_for_reading(cli.dir.as_deref())?, a, out),
         Command::Reflog { cmd } => maint::reflog(&repo::open(cli.dir.as_deref())?, cmd, out),
         Command::PackRefs { auto, .. } => maint::pack_refs(&repo::open(cli.dir.as_deref())?, auto),
         Command::Refs { cmd } => maint::refs(&repo::open(cli.dir.as_deref())?, cmd, out),
@@ -118,8 +118,49 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
     }
 }
 
+/// Parses the command line building only the parser of the subcommand
+/// named, for the commands scripts run thousands of times (building all of
+/// them costs more than a lookup). `None` when that does not apply or the
+/// line does not parse: the full parser then runs and reports as usual.
+fn parse_quick() -> Option<Cli> {
+    use clap::{Args as _, FromArgMatches as _};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut i = 1;
+    while let Some(a) = args.get(i).map(|a| a.as_encoded_bytes()) {
+        match a {
+            b"-C" => i += 2,
+            _ if a.starts_with(b"-C") => i += 1,
+            _ => break,
+        }
+    }
+    let sub = match args.get(i)?.to_str()? {
+        "show-ref" => show_ref::Args::augment_args(clap::Command::new("show-ref")),
+        "for-each-ref" => for_each_ref::Args::augment_args(clap::Command::new("for-each-ref")),
+        "update-ref" => update_ref::Args::augment_args(clap::Command::new("update-ref")),
+        "symbolic-ref" => symbolic_ref::Args::augment_args(clap::Command::new("symbolic-ref")),
+        _ => return None,
+    };
+    // `-C` exactly as the derived `Cli::dir`.
+    let dir = clap::Arg::new("dir")
+        .short('C')
+        .global(true)
+        .action(clap::ArgAction::Set)
+        .value_parser(clap::value_parser!(PathBuf));
+    let matches = clap::Command::new("reftable")
+        .arg(dir)
+        .subcommand(sub)
+        .subcommand_required(true)
+        .try_get_matches_from(args)
+        .ok()?;
+    Cli::from_arg_matches(&matches).ok()
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = match parse_quick() {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse(),
+    };
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind::*;

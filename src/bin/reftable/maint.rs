@@ -89,7 +89,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                     l.new_oid.to_string()
                 } else {
                     l.new_oid
-                        .attach(&repo.gix)
+                        .attach(repo.gix()?)
                         .shorten()
                         .map(|p| p.to_string())
                         .unwrap_or_else(|_| l.new_oid.to_string())
@@ -215,7 +215,7 @@ pub fn refs(repo: &Repo, cmd: Refs, out: &mut dyn Write) -> Result<i32, Fatal> {
         } => {
             let to = format_of(&ref_format)?;
             let pb = crate::progress::spinner("Migrating refs");
-            let res = reftable::store::migrate(repo.gix.common_dir(), to, dry_run, no_reflog);
+            let res = reftable::store::migrate(repo.gix()?.common_dir(), to, dry_run, no_reflog);
             crate::progress::done(pb);
             match res {
                 Ok(report) => {

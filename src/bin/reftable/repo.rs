@@ -10,36 +10,158 @@ use crate::Fatal;
 
 /// An open repository and its reference store.
 pub struct Repo {
-    pub gix: gix::Repository,
+    /// The gix repository, opened on first use when [`open_for_reading`] found
+    /// the reference store on its own.
+    gix: std::cell::OnceCell<gix::Repository>,
+    /// `-C`, to open `gix` later.
+    dir: Option<PathBuf>,
     pub refs: Box<dyn RefStore>,
     /// Object kinds looked up so far.
     kinds: std::cell::RefCell<std::collections::HashMap<gix_hash::ObjectId, gix::objs::Kind>>,
 }
 
-/// Opens the repository named by `-C`, `GIT_DIR`, or found from the current directory.
-pub fn open(dir: Option<&Path>) -> Result<Repo, Fatal> {
+fn open_gix(dir: Option<&Path>) -> Result<gix::Repository, Fatal> {
     let cwd = match dir {
         Some(d) => d.to_owned(),
         None => std::env::current_dir().map_err(|e| Fatal::msg(format!("cannot read the current directory: {e}")))?,
     };
-    let gix = match std::env::var_os("GIT_DIR") {
+    match std::env::var_os("GIT_DIR") {
         Some(gd) => {
             let gd = PathBuf::from(gd);
             let gd = if gd.is_absolute() { gd } else { cwd.join(gd) };
-            gix::open(&gd).map_err(|e| Fatal::msg(format!("not a git repository: '{}': {e}", gd.display())))?
+            gix::open(&gd).map_err(|e| Fatal::msg(format!("not a git repository: '{}': {e}", gd.display())))
         }
         None => gix::discover(&cwd)
-            .map_err(|_| Fatal::msg("not a git repository (or any of the parent directories): .git".to_string()))?,
-    };
+            .map_err(|_| Fatal::msg("not a git repository (or any of the parent directories): .git".to_string())),
+    }
+}
+
+/// Opens the repository named by `-C`, `GIT_DIR`, or found from the current directory.
+pub fn open(dir: Option<&Path>) -> Result<Repo, Fatal> {
+    let gix = open_gix(dir)?;
     let refs = reftable::backend::open(&gix).map_err(|e| Fatal::msg(e.to_string()))?;
     Ok(Repo {
-        gix,
+        gix: gix.into(),
+        dir: dir.map(Path::to_owned),
         refs,
         kinds: Default::default(),
     })
 }
 
+/// As [`open`], for commands that only read: a reftable repository found
+/// without any of git's special cases (the directory itself or its `.git`
+/// directory, no `GIT_*` variable that changes discovery, configuration or
+/// namespaces, no linked worktree, no includes in its config, owned by this
+/// user) gets its reference store opened directly, and gix only if the
+/// command needs objects or configuration. Starting gix costs more than a
+/// lookup (`bench/compare.sh`, operation (c)); everything else takes the
+/// full path.
+pub fn open_for_reading(dir: Option<&Path>) -> Result<Repo, Fatal> {
+    match quick_store(dir) {
+        Some(refs) => Ok(Repo {
+            gix: std::cell::OnceCell::new(),
+            dir: dir.map(Path::to_owned),
+            refs,
+            kinds: Default::default(),
+        }),
+        None => open(dir),
+    }
+}
+
+fn quick_store(dir: Option<&Path>) -> Option<Box<dyn RefStore>> {
+    use std::os::unix::fs::MetadataExt;
+    const ENV: [&str; 10] = [
+        "GIT_DIR",
+        "GIT_COMMON_DIR",
+        "GIT_WORK_TREE",
+        "GIT_NAMESPACE",
+        "GIT_CEILING_DIRECTORIES",
+        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_REF_FORMAT",
+    ];
+    if ENV.iter().any(|v| std::env::var_os(v).is_some()) {
+        return None;
+    }
+    let dir = match dir {
+        Some(d) => d.to_owned(),
+        None => std::env::current_dir().ok()?,
+    };
+    let dot_git = dir.join(".git");
+    let git_dir = match std::fs::symlink_metadata(&dot_git) {
+        Ok(m) if m.is_dir() => dot_git,
+        // A gitfile, a link, or anything unusual: the full path.
+        Ok(_) => return None,
+        Err(_) => dir,
+    };
+    let meta = std::fs::metadata(&git_dir).ok()?;
+    // Someone else's repository is subject to safe.directory.
+    if meta.uid() != std::fs::metadata("/proc/self").ok()?.uid()
+        || !git_dir.join("HEAD").is_file()
+        || !git_dir.join("objects").is_dir()
+        || git_dir.join("commondir").exists()
+    {
+        return None;
+    }
+    let bytes = std::fs::read(git_dir.join("config")).ok()?;
+    let config =
+        gix::config::File::from_bytes_no_includes(&bytes, gix::config::file::Metadata::api(), Default::default())
+            .ok()?;
+    if config.sections().any(|s| {
+        let name = s.header().name();
+        name.eq_ignore_ascii_case(b"include") || name.eq_ignore_ascii_case(b"includeIf")
+    }) {
+        return None;
+    }
+    if config.integer("core.repositoryFormatVersion").ok().flatten() != Some(1)
+        || !config
+            .string("extensions.refStorage")
+            .is_some_and(|v| v.eq_ignore_ascii_case(b"reftable"))
+    {
+        return None;
+    }
+    // The extensions git knows; any other makes git refuse the repository.
+    let known = [
+        "refstorage",
+        "objectformat",
+        "worktreeconfig",
+        "preciousobjects",
+        "partialclone",
+        "noop",
+        "noop-v1",
+        "compatobjectformat",
+    ];
+    for section in config.sections_by_name("extensions").into_iter().flatten() {
+        if section.header().subsection_name().is_some()
+            || section
+                .value_names()
+                .any(|k| !known.contains(&k.to_ascii_lowercase().as_str()))
+        {
+            return None;
+        }
+    }
+    let kind = match config.string("extensions.objectFormat") {
+        None => gix_hash::Kind::Sha1,
+        Some(v) if v.eq_ignore_ascii_case(b"sha1") => gix_hash::Kind::Sha1,
+        Some(v) if v.eq_ignore_ascii_case(b"sha256") => gix_hash::Kind::Sha256,
+        Some(_) => return None,
+    };
+    let store = reftable::store::Store::at(&git_dir, kind).ok()?;
+    Some(Box::new(store))
+}
+
 impl Repo {
+    /// The gix repository (opened now if it was not yet).
+    pub fn gix(&self) -> Result<&gix::Repository, Fatal> {
+        if let Some(r) = self.gix.get() {
+            return Ok(r);
+        }
+        let r = open_gix(self.dir.as_deref())?;
+        Ok(self.gix.get_or_init(|| r))
+    }
+
     /// The object a reference ultimately points to (following symrefs).
     pub fn resolve(&self, r: &Reference) -> Option<gix_hash::ObjectId> {
         let mut target = r.target.clone();
@@ -66,7 +188,7 @@ impl Repo {
         if let Some(p) = r.peeled.filter(|p| *p != id) {
             return Some(p);
         }
-        let obj = self.gix.find_object(id).ok()?;
+        let obj = self.gix().ok()?.find_object(id).ok()?;
         if obj.kind != gix::objs::Kind::Tag {
             return None;
         }
@@ -79,7 +201,7 @@ impl Repo {
         if let Some(k) = self.kinds.borrow().get(&id) {
             return Some(*k);
         }
-        let kind = self.gix.find_header(id).ok().map(|h| h.kind())?;
+        let kind = self.gix().ok()?.find_header(id).ok().map(|h| h.kind())?;
         self.kinds.borrow_mut().insert(id, kind);
         Some(kind)
     }

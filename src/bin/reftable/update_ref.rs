@@ -45,7 +45,7 @@ pub(crate) fn full_name(name: &str) -> Result<FullName, Fatal> {
 /// Resolves a revision: a full hex id, or a ref name with `~n`/`^n` suffixes.
 pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
     let bad = || Fatal::msg(format!("{spec}: not a valid SHA1"));
-    let kind = repo.gix.object_hash();
+    let kind = repo.gix()?.object_hash();
     if spec.len() == kind.len_in_hex() {
         if let Ok(id) = ObjectId::from_hex(spec.as_bytes()) {
             return Ok(id);
@@ -70,7 +70,7 @@ pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
         };
         suffix = &rest[digits..];
         let parent = |id: ObjectId, nth: usize| -> Result<ObjectId, Fatal> {
-            let commit = repo.gix.find_commit(id).map_err(|_| bad())?;
+            let commit = repo.gix()?.find_commit(id).map_err(|_| bad())?;
             let parent = commit.parent_ids().nth(nth).map(|p| p.detach());
             parent.ok_or_else(bad)
         };
@@ -217,7 +217,7 @@ impl Batch<'_> {
         if edits.is_empty() {
             return check_verify(self.repo, verify);
         }
-        let committer = crate::ident::committer(&self.repo.gix)?;
+        let committer = crate::ident::committer(self.repo.gix()?)?;
         let mut buf = gix_date::parse::TimeBuf::default();
         let lock = lock_mode();
         let prepared = self
@@ -267,7 +267,7 @@ fn lock_mode() -> gix_lock::acquire::Fail {
 }
 
 pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {
-    let committer = crate::ident::committer(&repo.gix)?;
+    let committer = crate::ident::committer(repo.gix()?)?;
     let mut buf = gix_date::parse::TimeBuf::default();
     let lock = lock_mode();
     repo.refs
@@ -457,7 +457,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let repo = batch.repo;
-    let kind = repo.gix.object_hash();
+    let kind = repo.gix()?.object_hash();
     let mut bulk = repo
         .refs
         .as_reftable()
@@ -498,7 +498,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
         if b.len() < threshold {
             batch.edits.extend(b.into_edits());
         } else {
-            let committer = crate::ident::committer(&repo.gix)?;
+            let committer = crate::ident::committer(repo.gix()?)?;
             let mut buf = gix_date::parse::TimeBuf::default();
             let lock = lock_mode();
             let store = repo.refs.as_reftable().expect("bulk only on reftable");
@@ -517,7 +517,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
 /// Adds `ins` to `bulk` if it is a plain create or update (full ids, a valid
 /// name under `refs/`, an existing new object); `false` leaves it to `step`.
 fn add_to_bulk(repo: &Repo, bulk: &mut Bulk, ins: &Instruction<'_>) -> Result<bool, Fatal> {
-    let kind = repo.gix.object_hash();
+    let kind = repo.gix()?.object_hash();
     let hex = |v: &BStr| {
         (v.len() == kind.len_in_hex())
             .then(|| ObjectId::from_hex(v).ok())

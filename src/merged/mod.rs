@@ -1,12 +1,12 @@
 //! The merged view of a stack of tables: records of all tables in key order,
 //! the newest table winning on equal keys, deletions hidden from readers.
 
-mod pq;
+mod losers;
 
 use crate::format::record::{common_prefix, log_key, BLOCK_TYPE_LOG, BLOCK_TYPE_REF};
 use crate::format::table::SectionIter;
 use crate::format::{Error, LogRecord, LogRecordRef, RefRecord, RefRecordRef, Table};
-use pq::Pq;
+use losers::Losers;
 
 /// A read-only view of several tables, oldest first.
 ///
@@ -142,123 +142,85 @@ impl<'a> Merged<'a> {
 /// Merges per-table iterators of one section.
 struct MergedIter<'a> {
     iters: Vec<SectionIter<'a>>,
-    pq: Pq,
+    tree: Losers,
     /// The sub-iterator whose record was handed out last.
     current: Option<usize>,
+    /// The key that came out of the tree last: what the winner's code is
+    /// relative to (the empty key before the first).
+    base: Vec<u8>,
+    /// Whether a key came out yet.
+    started: bool,
     suppress_deletions: bool,
-    /// While the heap below the root is unchanged: the sub-iterator with the
-    /// smallest key but the root's (`Some(None)`: the root is alone).
-    runner_up: Option<Option<usize>>,
-    /// Length of the common prefix of the root's key and the runner-up's.
-    lcp: usize,
 }
 
 impl<'a> MergedIter<'a> {
     fn new(mut iters: Vec<SectionIter<'a>>, suppress_deletions: bool) -> Result<Self, Error> {
-        let mut pq = Pq::with_capacity(iters.len());
-        for i in 0..iters.len() {
-            if iters[i].step()? {
-                pq.push(i, |a, b| less(&iters, a, b));
-            }
+        let mut live = Vec::with_capacity(iters.len());
+        for it in iters.iter_mut() {
+            live.push(it.step()?);
         }
+        let tree = Losers::new(iters.len(), |i| live[i].then(|| iters[i].key()));
         Ok(MergedIter {
             iters,
-            pq,
+            tree,
             current: None,
+            base: Vec::new(),
+            started: false,
             suppress_deletions,
-            runner_up: None,
-            lcp: 0,
         })
     }
 
-    /// Positions on the next visible record; returns the sub-iterator holding it.
-    ///
-    /// The sub-iterator handed out stays at the heap's root. While its next
-    /// key stays below the runner-up's (the common case when one table holds
-    /// most refs, as after compaction), that is one key comparison and no
-    /// heap work; otherwise one sift-down. Older tables' records with the
-    /// same key can only be the root's children (equal minimal keys form a
-    /// connected subtree from the root), so shadowed records are found
-    /// without popping.
+    /// Positions on the next visible record; returns the sub-iterator
+    /// holding it. Records of older tables with the key just seen are
+    /// shadowed, deletions hidden when asked.
     fn next(&mut self) -> Result<Option<usize>, Error> {
-        let iters = &mut self.iters;
-        let pq = &mut self.pq;
-        if let Some(top) = self.current.take() {
-            match self.runner_up.take() {
-                // Fast path: the root moves on and stays below every other table.
-                Some(runner_up) => loop {
-                    if !iters[top].step()? {
-                        pq.remove_at(0, |a, b| less(iters, a, b));
-                        break;
-                    }
-                    if let Some(r) = runner_up {
-                        // The new key shares `shared` bytes with the previous
-                        // root key, which was below the runner-up's and first
-                        // differed from it at `lcp`: sharing more decides it.
-                        let shared = iters[top].shared();
-                        if shared <= self.lcp {
-                            let (key, other) = (iters[top].key(), iters[r].key());
-                            let from = shared.min(key.len()).min(other.len());
-                            let lcp = from + common_prefix(&key[from..], &other[from..]);
-                            if key[lcp..] >= other[lcp..] {
-                                pq.sift_down(0, |a, b| less(iters, a, b));
-                                break;
-                            }
-                            self.lcp = lcp;
-                        }
-                    }
-                    if self.suppress_deletions && iters[top].is_deletion() {
-                        continue;
-                    }
-                    self.runner_up = Some(runner_up);
-                    self.current = Some(top);
-                    return Ok(Some(top));
-                },
-                None => Self::advance_at(iters, pq, 0)?,
-            }
+        if let Some(w) = self.current.take() {
+            self.advance(w)?;
         }
         loop {
-            let Some(top) = pq.peek() else {
+            let Some(w) = self.tree.winner() else {
                 return Ok(None);
             };
-            // Skip records of older tables with the same key.
-            let mut runner_up = None;
-            while let Some(c) = pq.smaller_child(|a, b| less(iters, a, b)) {
-                if iters[pq.at(c)].key() != iters[top].key() {
-                    runner_up = Some(pq.at(c));
-                    break;
-                }
-                Self::advance_at(iters, pq, c)?;
-            }
-            if self.suppress_deletions && iters[top].is_deletion() {
-                Self::advance_at(iters, pq, 0)?;
+            if self.started && self.tree.winner_equals_base(self.base.len()) {
+                // An older table's record of the key that came out last.
+                self.advance(w)?;
                 continue;
             }
-            self.lcp = runner_up.map_or(0, |r| common_prefix(iters[top].key(), iters[r].key()));
-            self.runner_up = Some(runner_up);
-            self.current = Some(top);
-            return Ok(Some(top));
+            // The base already holds the prefix the winner shares with it.
+            let off = self.tree.winner_offset().min(self.base.len());
+            let key = self.iters[w].key();
+            self.base.truncate(off);
+            if key.len() - off <= 16 {
+                // A few bytes as a rule: cheaper than a call to memcpy.
+                self.base.extend(key[off..].iter().copied());
+            } else {
+                self.base.extend_from_slice(&key[off..]);
+            }
+            self.started = true;
+            if self.suppress_deletions && self.iters[w].is_deletion() {
+                self.advance(w)?;
+                continue;
+            }
+            self.current = Some(w);
+            return Ok(Some(w));
         }
     }
-    /// Steps the sub-iterator at heap position `pos` and restores the heap.
-    fn advance_at(iters: &mut [SectionIter<'a>], pq: &mut Pq, pos: usize) -> Result<(), Error> {
-        let i = pq.at(pos);
-        if iters[i].step()? {
-            pq.sift_down(pos, |a, b| less(iters, a, b));
-        } else {
-            pq.remove_at(pos, |a, b| less(iters, a, b));
-        }
-        Ok(())
-    }
-}
 
-/// Smaller key first; on equal keys the newer table (higher index) first.
-#[inline]
-fn less(iters: &[SectionIter<'_>], a: usize, b: usize) -> bool {
-    match iters[a].key().cmp(iters[b].key()) {
-        std::cmp::Ordering::Less => true,
-        std::cmp::Ordering::Greater => false,
-        std::cmp::Ordering::Equal => a > b,
+    /// Steps the winner `w`, whose key is the base, and replays the tree.
+    #[inline]
+    fn advance(&mut self, w: usize) -> Result<(), Error> {
+        let code = if self.iters[w].step()? {
+            let (base, key) = (&self.base, self.iters[w].key());
+            // The table says how much the key shares with its predecessor
+            // (the base), at least: count the rest.
+            let from = self.iters[w].shared().min(key.len()).min(base.len());
+            losers::code(from + common_prefix(&key[from..], &base[from..]), key)
+        } else {
+            losers::exhausted()
+        };
+        let iters = &self.iters;
+        self.tree.replay(w, code, |i| Some(iters[i].key()));
+        Ok(())
     }
 }
 

@@ -18,7 +18,7 @@
 use crate::format::record::common_prefix;
 
 /// The code of an exhausted iterator: above every key.
-const EXHAUSTED: u64 = u64::MAX;
+pub(crate) const EXHAUSTED: u64 = u64::MAX;
 
 /// The code of `key` given that it shares exactly `off` bytes with its
 /// base: smaller codes are smaller keys. A key ending at `off` equals the
@@ -99,7 +99,7 @@ impl Losers {
     }
 
     /// Iterator `i`, the winner, moved on: `code` is its new key's code
-    /// relative to its previous key (or [`exhausted`]); replays its path.
+    /// relative to its previous key (or [`EXHAUSTED`]); replays its path.
     #[inline]
     pub(crate) fn replay<'k>(&mut self, i: usize, code: u64, key: impl Fn(usize) -> Option<&'k [u8]>) {
         self.codes[i] = code;
@@ -154,11 +154,6 @@ impl Losers {
     }
 }
 
-/// The code of an exhausted iterator.
-pub(crate) fn exhausted() -> u64 {
-    EXHAUSTED
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,7 +173,7 @@ mod tests {
             pos[w] += 1;
             let c = match runs[w].get(pos[w]) {
                 Some(k) => code(common_prefix(k, &base), k),
-                None => exhausted(),
+                None => EXHAUSTED,
             };
             let at = &pos;
             t.replay(w, c, |i| runs[i].get(at[i]).copied());

@@ -187,8 +187,8 @@ impl<'a> MergedIter<'a> {
                 continue;
             }
             // The base already holds the prefix the winner shares with it.
-            let off = self.tree.winner_offset().min(self.base.len());
             let key = self.iters[w].key();
+            let off = self.tree.winner_offset().min(self.base.len()).min(key.len());
             self.base.truncate(off);
             if key.len() - off <= 16 {
                 // A few bytes as a rule: cheaper than a call to memcpy.
@@ -216,7 +216,7 @@ impl<'a> MergedIter<'a> {
             let from = self.iters[w].shared().min(key.len()).min(base.len());
             losers::code(from + common_prefix(&key[from..], &base[from..]), key)
         } else {
-            losers::exhausted()
+            losers::EXHAUSTED
         };
         let iters = &self.iters;
         self.tree.replay(w, code, |i| Some(iters[i].key()));

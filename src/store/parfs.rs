@@ -19,30 +19,41 @@ const MIN_PARALLEL: usize = 256;
 /// Files handed to a thread at a time.
 const CHUNK: usize = 64;
 
-/// The regular files under `dir`, recursively, each as its path relative to
-/// `base` (with `/` separators) and its full path, sorted by name. A missing
-/// `dir` has no files; symbolic links and other special files are left out.
-pub(crate) fn files_under(base: &Path, dir: &Path) -> io::Result<Vec<(Vec<u8>, PathBuf)>> {
-    let mut out = Vec::new();
+/// Every entry under `dir`, recursively, with its type (links not
+/// followed); directories are descended into, not reported. A missing
+/// `dir` has no entries.
+fn walk(dir: &Path, mut found: impl FnMut(PathBuf, std::fs::FileType)) -> io::Result<()> {
     let mut dirs = vec![dir.to_owned()];
     while let Some(d) = dirs.pop() {
         let entries = match std::fs::read_dir(&d) {
             Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound && d == dir => return Ok(out),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
         for e in entries {
             let e = e?;
             let ty = e.file_type()?;
-            let path = e.path();
             if ty.is_dir() {
-                dirs.push(path);
-            } else if ty.is_file() {
-                let rel = path.strip_prefix(base).unwrap_or(&path).as_os_str().as_bytes().to_vec();
-                out.push((rel, path));
+                dirs.push(e.path());
+            } else {
+                found(e.path(), ty);
             }
         }
     }
+    Ok(())
+}
+
+/// The regular files under `dir`, recursively, each as its path relative to
+/// `base` (with `/` separators) and its full path, sorted by name. A missing
+/// `dir` has no files; symbolic links and other special files are left out.
+pub(crate) fn files_under(base: &Path, dir: &Path) -> io::Result<Vec<(Vec<u8>, PathBuf)>> {
+    let mut out = Vec::new();
+    walk(dir, |path, ty| {
+        if ty.is_file() {
+            let rel = path.strip_prefix(base).unwrap_or(&path).as_os_str().as_bytes().to_vec();
+            out.push((rel, path));
+        }
+    })?;
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
@@ -91,22 +102,7 @@ pub(crate) fn read_all(paths: &[&Path]) -> Vec<io::Result<Vec<u8>>> {
 /// threads. A missing `dir` is not an error.
 pub(crate) fn remove_dir_all(dir: &Path) -> io::Result<()> {
     let mut files = Vec::new();
-    let mut dirs = vec![dir.to_owned()];
-    while let Some(d) = dirs.pop() {
-        let entries = match std::fs::read_dir(&d) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        for e in entries {
-            let e = e?;
-            if e.file_type()?.is_dir() {
-                dirs.push(e.path());
-            } else {
-                files.push(e.path());
-            }
-        }
-    }
+    walk(dir, |path, _| files.push(path))?;
     for r in each(&files, |p| std::fs::remove_file(p)) {
         match r {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),

@@ -662,3 +662,43 @@ fn failed_reload_keeps_the_previous_view() {
     assert_eq!(stack.table_names(), names.as_slice());
     assert_eq!(stack.merged().refs().unwrap().count(), 3);
 }
+
+/// An addition that auto-compaction would merge at once is written merged
+/// (see `stack::Addition`): no table of its own is left anywhere, and a
+/// table locked by a concurrent compaction makes it fall back to git's two
+/// steps (addition, then best-effort compaction around the lock).
+#[test]
+fn addition_merged_at_commit_respects_locked_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let manual = Options {
+        disable_auto_compact: true,
+        ..Default::default()
+    };
+    let mut stack = Stack::open(dir.path(), manual).unwrap();
+    for i in 0..3u8 {
+        add_ref(&mut stack, &format!("refs/heads/b{i}"), &[i + 1; 20], "m").unwrap();
+    }
+    let oldest = stack.table_names()[0].clone();
+    drop(stack);
+    let mut stack = Stack::open(dir.path(), Options::default()).unwrap();
+
+    let lock = dir.path().join(format!("{oldest}.lock"));
+    std::fs::write(&lock, b"").unwrap();
+    add_ref(&mut stack, "refs/heads/b3", &[4; 20], "m").unwrap();
+    assert_eq!(stack.tables().len(), 2, "{:?}", stack.table_names());
+    assert_eq!(stack.table_names()[0], oldest);
+    assert!(lock.exists());
+
+    std::fs::remove_file(&lock).unwrap();
+    add_ref(&mut stack, "refs/heads/b4", &[5; 20], "m").unwrap();
+    assert_eq!(stack.tables().len(), 1, "{:?}", stack.table_names());
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, [stack.table_names()[0].clone(), "tables.list".to_owned()]);
+    assert!(stack.table_names()[0].starts_with("0x000000000001-0x000000000005-"));
+    assert_eq!(stack.merged().refs().unwrap().count(), 5);
+    assert_eq!(stack.merged().logs().unwrap().count(), 5);
+}

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::{Error, LockFile, Stack, TableWriter};
+use super::{Error, LockFile, Pending, Stack, TableWriter};
 use crate::format::{
     header::{footer_size, header_size},
-    LogValueRef,
+    LogValueRef, Table,
 };
 use crate::merged::Merged;
 
@@ -75,19 +75,129 @@ pub fn suggest_compaction_segment(sizes: &[u64], factor: u8) -> Segment {
     seg
 }
 
+/// Segments bigger than this are not merged while `tables.list` stays
+/// locked (see [`Stack::fused_compaction`]): other writers wait at most
+/// git's 100 ms for the lock, and merging a MiB takes a few milliseconds.
+const FUSED_MAX_BYTES: u64 = 1 << 20;
+
+/// What [`Stack::fused_compaction`] wrote.
+#[derive(Debug)]
+pub(super) struct Fused {
+    /// Index of the first listed table merged; the list keeps those before.
+    pub start: usize,
+    /// The merged table, in place and synced; `None` if it had no records.
+    pub name: Option<String>,
+}
+
+/// Merges `tables` (oldest first) into `w`: newest record wins; deletions
+/// dropped with `drop_deletions` (the oldest table is the stack's first);
+/// reflog entries expired as `expiry` says. Returns the records written.
+fn merge_into(
+    w: &mut TableWriter,
+    tables: &[&Table],
+    drop_deletions: bool,
+    expiry: Option<LogExpiry>,
+) -> Result<u64, Error> {
+    let mut entries = 0u64;
+    let merged = Merged::new(tables.iter().copied()).with_deletions(true);
+    let mut refs = merged.refs()?;
+    while let Some(r) = refs.next_ref()? {
+        if drop_deletions && r.is_deletion() {
+            continue;
+        }
+        w.add_ref(&r)?;
+        entries += 1;
+    }
+    let mut logs = merged.logs()?;
+    while let Some(l) = logs.next_log()? {
+        if drop_deletions && l.is_deletion() {
+            continue;
+        }
+        if let Some(x) = expiry {
+            if x.min_update_index > 0 && l.update_index < x.min_update_index {
+                continue;
+            }
+            if let LogValueRef::Update(u) = l.value {
+                if x.time > 0 && u.time < x.time {
+                    continue;
+                }
+            }
+        }
+        w.add_log(&l)?;
+        entries += 1;
+    }
+    Ok(entries)
+}
+
 impl Stack {
-    fn segment_for_compaction(&self) -> Segment {
-        // As git: a table's size without its footer, less the header but one byte.
+    /// A table's size as git's heuristic counts it: without its footer,
+    /// less the header but one byte.
+    fn compaction_size(&self, t: &Table) -> u64 {
         let overhead = header_size(self.opts.write.hash.version()) as u64 - 1;
+        let footer = footer_size(t.header().version) as u64;
+        t.size().saturating_sub(footer).saturating_sub(overhead)
+    }
+
+    fn segment_for_compaction(&self) -> Segment {
+        let sizes: Vec<u64> = self.tables.iter().map(|t| self.compaction_size(t)).collect();
+        suggest_compaction_segment(&sizes, self.opts.auto_compaction_factor)
+    }
+
+    /// Called by an addition's commit, under its `tables.list` lock, with
+    /// its new tables not yet published: if git's auto-compaction after the
+    /// addition would merge the new tables with the newest listed ones (a
+    /// segment reaching the top of the stack, of at most
+    /// [`FUSED_MAX_BYTES`], no table of it locked by a concurrent
+    /// compaction), writes that merged table now, synced and in place, and
+    /// returns where the caller's list must splice it. `None`: nothing
+    /// written, publish the addition as usual.
+    pub(super) fn fused_compaction(&mut self, pending: &[Pending]) -> Result<Option<Fused>, Error> {
+        let new: Vec<Table> = pending.iter().map(Pending::table).collect::<Result<_, _>>()?;
         let sizes: Vec<u64> = self
             .tables
             .iter()
-            .map(|t| {
-                let footer = footer_size(t.header().version) as u64;
-                t.size().saturating_sub(footer).saturating_sub(overhead)
-            })
+            .map(|t| &**t)
+            .chain(new.iter())
+            .map(|t| self.compaction_size(t))
             .collect();
-        suggest_compaction_segment(&sizes, self.opts.auto_compaction_factor)
+        let seg = suggest_compaction_segment(&sizes, self.opts.auto_compaction_factor);
+        let listed = self.tables.len();
+        if seg.end != sizes.len() || seg.end - seg.start < 2 || seg.start > listed || seg.bytes > FUSED_MAX_BYTES {
+            return Ok(None);
+        }
+        // A concurrent compaction (git's) locks its tables, then releases
+        // `tables.list` while it merges; tables can only be locked under
+        // `tables.list`, which we hold, so looking is enough.
+        for name in &self.names[seg.start..] {
+            if std::fs::symlink_metadata(self.dir.join(format!("{name}.lock"))).is_ok() {
+                return Ok(None);
+            }
+        }
+        let tables: Vec<&Table> = self.tables[seg.start..]
+            .iter()
+            .map(|t| &**t)
+            .chain(new.iter())
+            .collect();
+        let min = tables[0].min_update_index();
+        let max = tables[tables.len() - 1].max_update_index();
+        self.stats.attempts += 1;
+        self.stats.bytes += tables.iter().map(|t| t.size()).sum::<u64>();
+        let mut entries = 0;
+        let written = self.write_temp(
+            |w: &mut TableWriter| {
+                w.set_limits(min, max)?;
+                entries = merge_into(w, &tables, seg.start == 0, None)?;
+                Ok(())
+            },
+            0,
+            0,
+        );
+        self.stats.entries_written += entries;
+        let name = match written? {
+            Some(p) => Some(self.publish(p)?),
+            None => None,
+        };
+        Ok(Some(Fused { start: seg.start, name }))
     }
 
     /// Whether compaction is due: with `use_heuristics`, when the tables do
@@ -180,37 +290,11 @@ impl Stack {
         }
         let drop_deletions = first == 0;
         let mut entries = 0u64;
-        let tables = &self.tables[first..=last];
+        let tables: Vec<&Table> = self.tables[first..=last].iter().map(|t| &**t).collect();
         let written = self.write_table(
             |w: &mut TableWriter| {
                 w.set_limits(min, max)?;
-                let merged = Merged::new(tables.iter().map(|t| &**t)).with_deletions(true);
-                let mut refs = merged.refs()?;
-                while let Some(r) = refs.next_ref()? {
-                    if drop_deletions && r.is_deletion() {
-                        continue;
-                    }
-                    w.add_ref(&r)?;
-                    entries += 1;
-                }
-                let mut logs = merged.logs()?;
-                while let Some(l) = logs.next_log()? {
-                    if drop_deletions && l.is_deletion() {
-                        continue;
-                    }
-                    if let Some(x) = expiry {
-                        if x.min_update_index > 0 && l.update_index < x.min_update_index {
-                            continue;
-                        }
-                        if let LogValueRef::Update(u) = l.value {
-                            if x.time > 0 && u.time < x.time {
-                                continue;
-                            }
-                        }
-                    }
-                    w.add_log(&l)?;
-                    entries += 1;
-                }
+                entries = merge_into(w, &tables, drop_deletions, expiry)?;
                 Ok(())
             },
             0,

@@ -8,18 +8,24 @@
 //! name, fsync it, rename it to `0x{min:012x}-0x{max:012x}-{random:08x}.ref`,
 //! write the new list into the lock file, fsync, and rename it over
 //! `tables.list`. A table becomes visible only through that last rename.
+//!
+//! When git's auto-compaction would merge an addition's new tables with the
+//! newest tables of the stack right after the addition, the commit writes
+//! the merged table instead (see [`Addition`]): the same `tables.list` as
+//! git's two steps, one table and one list written and synced instead of two.
 
 mod compact;
 mod error;
 pub mod fault;
 mod lock;
+mod sink;
 
 pub use compact::{CompactionStats, LogExpiry};
 pub use error::Error;
 pub use lock::LockFile;
+pub use sink::Sink;
 
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,7 +106,29 @@ pub struct Stack {
 }
 
 /// What writes a new table: called with a writer whose limits it must set.
-pub type TableWriter = Writer<BufWriter<fault::Checked<File>>>;
+pub type TableWriter = Writer<Sink>;
+
+/// New tables of an addition stay in memory up to this size (see [`Sink`]).
+const ADDITION_IN_MEMORY: usize = 1 << 20;
+
+/// A table written, in memory or under a temporary name in the stack
+/// directory, neither synced nor in place yet. Dropping it removes the file.
+#[derive(Debug)]
+struct Pending {
+    data: sink::Written,
+    min: u64,
+    max: u64,
+}
+
+impl Pending {
+    /// Opens the table for reading.
+    fn table(&self) -> Result<Table, Error> {
+        Ok(match &self.data {
+            sink::Written::Memory(bytes) => Table::from_bytes("new table", bytes.clone())?,
+            sink::Written::File(tmp) => Table::open(tmp.path())?,
+        })
+    }
+}
 
 /// Checks a `tables.list` line: a plain file name inside the directory.
 fn valid_table_name(name: &str) -> bool {
@@ -339,7 +367,7 @@ impl Stack {
         Ok(Addition {
             stack: self,
             lock: Some(lock),
-            new_tables: Vec::new(),
+            pending: Vec::new(),
             next_update_index: next,
         })
     }
@@ -373,40 +401,49 @@ impl Stack {
         write: impl FnOnce(&mut TableWriter) -> Result<(), Error>,
         min_allowed: u64,
     ) -> Result<Option<(String, u64)>, Error> {
-        let prefix = format!(
-            "0x{:012x}-0x{:012x}-{:08x}",
-            min_allowed,
-            min_allowed,
-            rand::random::<u32>()
-        );
-        fault::check(Op::Create).map_err(Error::io(&self.dir))?;
-        // 0666 less the umask, as git's tables (tempfile's default would be 0600).
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!("{prefix}.temp."))
-            .rand_bytes(6)
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
-            .tempfile_in(&self.dir)
-            .map_err(Error::io(&self.dir))?;
-        if let Some(mode) = self.opts.default_permissions {
-            lock::set_mode(tmp.path(), mode)?;
+        match self.write_temp(write, min_allowed, 0)? {
+            Some(p) => {
+                let max = p.max;
+                Ok(Some((self.publish(p)?, max)))
+            }
+            None => Ok(None),
         }
-        let file = tmp.as_file().try_clone().map_err(Error::io(tmp.path()))?;
-        let mut w = Writer::new(
-            BufWriter::with_capacity(64 * 1024, fault::Checked(file)),
-            self.opts.write,
-        )?;
-        // A failed write names the file it failed on.
-        let named = |e: Error| match e {
+    }
+
+    /// Writes a table, in memory while it has at most `in_memory` bytes,
+    /// else into a temporary file in the stack directory; not yet synced
+    /// nor in place (see [`publish`](Self::publish)). `None` if the table
+    /// has no records (then nothing is left on disk).
+    fn write_temp(
+        &self,
+        write: impl FnOnce(&mut TableWriter) -> Result<(), Error>,
+        min_allowed: u64,
+        in_memory: usize,
+    ) -> Result<Option<Pending>, Error> {
+        let prefix = self.temp_prefix(min_allowed);
+        let sink =
+            Sink::new(&self.dir, prefix, self.opts.default_permissions, in_memory).map_err(Error::io(&self.dir))?;
+        let mut w = Writer::new(sink, self.opts.write)?;
+        // A failed write names the file it failed on (or the directory, if
+        // creating the file failed).
+        let named = |e: Error, sink: &Sink| match e {
             Error::Write(format::WriteError::Io(source))
             | Error::Format(format::Error::Write(format::WriteError::Io(source))) => Error::Io {
-                path: tmp.path().to_owned(),
+                path: sink.path().unwrap_or(&self.dir).to_owned(),
                 source,
             },
             e => e,
         };
-        write(&mut w).map_err(named)?;
-        let (out, stats) = w.finish().map_err(|e| named(e.into()))?;
-        drop(out.into_inner().map_err(|e| Error::io(tmp.path())(e.into_error()))?);
+        if let Err(e) = write(&mut w) {
+            return Err(named(e, w.get_ref()));
+        }
+        let before = w.get_ref().path().unwrap_or(&self.dir).to_owned();
+        let (out, stats) = w.finish().map_err(|e| match e {
+            format::WriteError::Io(source) => Error::Io { path: before, source },
+            e => Error::Write(e),
+        })?;
+        let path = out.path().unwrap_or(&self.dir).to_owned();
+        let data = out.finish().map_err(Error::io(&path))?;
         if stats.is_empty() {
             return Ok(None);
         }
@@ -416,16 +453,41 @@ impl Stack {
                 next: min_allowed,
             });
         }
+        Ok(Some(Pending {
+            data,
+            min: stats.min_update_index,
+            max: stats.max_update_index,
+        }))
+    }
+
+    /// Prefix of a temporary table's file name, as git's.
+    fn temp_prefix(&self, min: u64) -> String {
+        format!("0x{min:012x}-0x{min:012x}-{:08x}", rand::random::<u32>())
+    }
+
+    /// Puts a written table in place: into a file if it is in memory, fsync
+    /// (unless disabled), then rename it to its final name, which is returned.
+    fn publish(&self, p: Pending) -> Result<String, Error> {
+        let tmp = match p.data {
+            sink::Written::File(tmp) => tmp,
+            sink::Written::Memory(bytes) => {
+                let mut sink = Sink::new(&self.dir, self.temp_prefix(p.min), self.opts.default_permissions, 0)
+                    .map_err(Error::io(&self.dir))?;
+                let path = sink.path().unwrap_or(&self.dir).to_owned();
+                std::io::Write::write_all(&mut sink, &bytes).map_err(Error::io(&path))?;
+                sink.into_file().map_err(Error::io(&path))?
+            }
+        };
         if self.opts.fsync {
             fault::check(Op::Sync)
                 .and_then(|()| tmp.as_file().sync_all())
                 .map_err(Error::io(tmp.path()))?;
         }
-        let name = table_name(stats.min_update_index, stats.max_update_index);
+        let name = table_name(p.min, p.max);
         let path = self.dir.join(&name);
         fault::check(Op::Rename).map_err(Error::io(&path))?;
         tmp.persist_noclobber(&path).map_err(|e| Error::io(&path)(e.error))?;
-        Ok(Some((name, stats.max_update_index)))
+        Ok(name)
     }
 
     fn write_list(&self, lock: LockFile, names: &[String]) -> Result<(), Error> {
@@ -484,10 +546,17 @@ pub fn table_name(min: u64, max: u64) -> String {
 
 /// An addition in progress: `tables.list` is locked until it is committed or
 /// dropped. Dropping it without committing removes the tables it wrote.
+///
+/// New tables stay under temporary names until [`commit`](Addition::commit).
+/// If auto-compaction would then merge them with the newest tables of the
+/// stack at once (as it does after most single-ref transactions), the commit
+/// writes that merged table directly, still under the lock: the same stack as
+/// git's addition followed by its auto-compaction, with one table and one
+/// `tables.list` synced instead of two of each.
 pub struct Addition<'s> {
     stack: &'s mut Stack,
     lock: Option<LockFile>,
-    new_tables: Vec<String>,
+    pending: Vec<Pending>,
     next_update_index: u64,
 }
 
@@ -507,9 +576,9 @@ impl Addition<'_> {
     /// without records is not added.
     pub fn add_table(&mut self, write: impl FnOnce(&mut TableWriter) -> Result<(), Error>) -> Result<(), Error> {
         let min = self.next_update_index;
-        if let Some((name, max)) = self.stack.write_table(write, min)? {
-            self.new_tables.push(name);
-            self.next_update_index = max + 1;
+        if let Some(p) = self.stack.write_temp(write, min, ADDITION_IN_MEMORY)? {
+            self.next_update_index = p.max + 1;
+            self.pending.push(p);
         }
         Ok(())
     }
@@ -518,31 +587,54 @@ impl Addition<'_> {
     /// auto-compacts (unless disabled; lock contention there is ignored).
     pub fn commit(mut self) -> Result<(), Error> {
         let lock = self.lock.take().expect("lock held until commit");
-        if self.new_tables.is_empty() {
+        if self.pending.is_empty() {
             return Ok(());
         }
+        let pending = std::mem::take(&mut self.pending);
+        let auto_compact = !self.stack.opts.disable_auto_compact;
+        if auto_compact {
+            // Best effort: anything that stops the merge (a table locked by a
+            // concurrent compaction, a full disk) falls back to the plain
+            // addition below.
+            if let Ok(Some(fused)) = self.stack.fused_compaction(&pending) {
+                let mut names = self.stack.names[..fused.start].to_vec();
+                names.extend(fused.name.iter().cloned());
+                if let Err(e) = self.stack.write_list(lock, &names) {
+                    if let Some(n) = &fused.name {
+                        let _ = std::fs::remove_file(self.stack.dir.join(n));
+                    }
+                    return Err(e);
+                }
+                drop(pending);
+                // Reloading unlinks the tables no longer listed.
+                return self.stack.reload_now();
+            }
+        }
         let mut names = self.stack.names.clone();
-        names.extend(self.new_tables.iter().cloned());
-        self.stack.write_list(lock, &names)?;
-        self.new_tables.clear();
+        let mut published = Vec::with_capacity(pending.len());
+        let res = (|| {
+            for p in pending {
+                published.push(self.stack.publish(p)?);
+            }
+            names.extend(published.iter().cloned());
+            self.stack.write_list(lock, &names)
+        })();
+        if let Err(e) = res {
+            for name in &published {
+                let _ = std::fs::remove_file(self.stack.dir.join(name));
+            }
+            return Err(e);
+        }
         self.stack.reload_now()?;
         // The addition is durable now. Compaction is best effort: whatever
         // stops it (a concurrent compaction, a full disk) leaves the stack as
         // it is, so it must not turn a committed addition into an error.
         // (git reports such I/O errors after committing; a caller retrying
         // then would apply its edits twice.)
-        if !self.stack.opts.disable_auto_compact {
+        if auto_compact {
             let _ = self.stack.auto_compact();
         }
         Ok(())
-    }
-}
-
-impl Drop for Addition<'_> {
-    fn drop(&mut self) {
-        for name in &self.new_tables {
-            let _ = std::fs::remove_file(self.stack.dir.join(name));
-        }
     }
 }
 
@@ -550,7 +642,7 @@ impl std::fmt::Debug for Addition<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Addition")
             .field("dir", &self.stack.dir)
-            .field("new_tables", &self.new_tables)
+            .field("pending", &self.pending)
             .field("next_update_index", &self.next_update_index)
             .finish()
     }

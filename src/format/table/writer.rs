@@ -530,6 +530,11 @@ impl<W: Write> Writer<W> {
         self.finish_section()
     }
 
+    /// The output the table goes to.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// Finishes the table: writes the remaining blocks, indexes and the
     /// footer, and returns the output and statistics. A table without
     /// records is still written (header and footer); see

@@ -383,10 +383,17 @@ pub(crate) fn decode_key(data: &[u8], pos: &mut usize, key: &mut Vec<u8>) -> Res
         .checked_add(suffix_len)
         .filter(|&e| e <= data.len() as u64)
         .ok_or(Corruption::Truncated)? as usize;
-    key.truncate(prefix as usize);
-    key.extend_from_slice(&data[start..end]);
+    let (prefix, suffix) = (prefix as usize, &data[start..end]);
+    // How much the key shares with the previous one: the prefix, and more
+    // only if the writer did not take the longest one (restart points).
+    let shared = match (key.get(prefix), suffix.first()) {
+        (Some(a), Some(b)) if a == b => prefix + common_prefix(&key[prefix..], suffix),
+        _ => prefix,
+    };
+    key.truncate(prefix);
+    key.extend_from_slice(suffix);
     *pos = end;
-    Ok(((suffix_and_type & 7) as u8, prefix as usize))
+    Ok(((suffix_and_type & 7) as u8, shared))
 }
 
 /// Reads a restart key (prefix length 0) in place, without copying.

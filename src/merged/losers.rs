@@ -78,12 +78,6 @@ impl Losers {
         min
     }
 
-    /// How many bytes the winner's key shares with the base.
-    #[inline]
-    pub(crate) fn winner_offset(&self) -> usize {
-        (u32::MAX as u64 - (self.codes[self.nodes[0]] >> 16)) as usize
-    }
-
     /// The iterator holding the smallest key (`None` when all are exhausted).
     #[inline]
     pub(crate) fn winner(&self) -> Option<usize> {
@@ -110,18 +104,30 @@ impl Losers {
         let n = self.codes.len();
         let mut winner = i;
         let mut p = (n + i) / 2;
+        let mut min = EXHAUSTED;
         while p > 0 {
             let stored = self.nodes[p];
-            // One integer comparison unless the codes tie.
+            // One integer comparison unless the codes tie; which key goes
+            // on is data, not control flow (conditional moves: the winners
+            // of interleaved tables are unpredictable).
             let (cw, cs) = (self.codes[winner], self.codes[stored]);
-            if cs < cw || (cs == cw && self.play(stored, winner, &key).0 == stored) {
-                self.nodes[p] = winner;
-                winner = stored;
-            }
+            let up = if cs == cw {
+                self.play(stored, winner, &key).0
+            } else if cs < cw {
+                stored
+            } else {
+                winner
+            };
+            let down = stored ^ winner ^ up;
+            self.nodes[p] = down;
+            min = min.min(self.codes[down]);
+            winner = up;
             p /= 2;
         }
         self.nodes[0] = winner;
-        self.path_min = self.path_min();
+        // The losers on the path just played are the winner's path only if
+        // it is still the winner; otherwise no fast path until its next replay.
+        self.path_min = if winner == i { min } else { 0 };
     }
 
     /// A match between `a` and `b` coded against the same base: returns

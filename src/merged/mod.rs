@@ -3,7 +3,7 @@
 
 mod losers;
 
-use crate::format::record::{common_prefix, log_key, BLOCK_TYPE_LOG, BLOCK_TYPE_REF};
+use crate::format::record::{log_key, BLOCK_TYPE_LOG, BLOCK_TYPE_REF};
 use crate::format::table::SectionIter;
 use crate::format::{Error, LogRecord, LogRecordRef, RefRecord, RefRecordRef, Table};
 use losers::Losers;
@@ -145,9 +145,11 @@ struct MergedIter<'a> {
     tree: Losers,
     /// The sub-iterator whose record was handed out last.
     current: Option<usize>,
-    /// The key that came out of the tree last: what the winner's code is
-    /// relative to (the empty key before the first).
-    base: Vec<u8>,
+    /// Length of the key that came out of the tree last (the *base*: what
+    /// the winner's code is relative to). The base itself is the previous
+    /// key of the iterator it came from, which is the one stepped next:
+    /// its decoder says exactly how much the new key shares with it.
+    base_len: usize,
     /// Whether a key came out yet.
     started: bool,
     suppress_deletions: bool,
@@ -164,7 +166,7 @@ impl<'a> MergedIter<'a> {
             iters,
             tree,
             current: None,
-            base: Vec::new(),
+            base_len: 0,
             started: false,
             suppress_deletions,
         })
@@ -181,21 +183,12 @@ impl<'a> MergedIter<'a> {
             let Some(w) = self.tree.winner() else {
                 return Ok(None);
             };
-            if self.started && self.tree.winner_equals_base(self.base.len()) {
+            if self.started && self.tree.winner_equals_base(self.base_len) {
                 // An older table's record of the key that came out last.
                 self.advance(w)?;
                 continue;
             }
-            // The base already holds the prefix the winner shares with it.
-            let key = self.iters[w].key();
-            let off = self.tree.winner_offset().min(self.base.len()).min(key.len());
-            self.base.truncate(off);
-            if key.len() - off <= 16 {
-                // A few bytes as a rule: cheaper than a call to memcpy.
-                self.base.extend(key[off..].iter().copied());
-            } else {
-                self.base.extend_from_slice(&key[off..]);
-            }
+            self.base_len = self.iters[w].key().len();
             self.started = true;
             if self.suppress_deletions && self.iters[w].is_deletion() {
                 self.advance(w)?;
@@ -207,14 +200,11 @@ impl<'a> MergedIter<'a> {
     }
 
     /// Steps the winner `w`, whose key is the base, and replays the tree.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, w: usize) -> Result<(), Error> {
         let code = if self.iters[w].step()? {
-            let (base, key) = (&self.base, self.iters[w].key());
-            // The table says how much the key shares with its predecessor
-            // (the base), at least: count the rest.
-            let from = self.iters[w].shared().min(key.len()).min(base.len());
-            losers::code(from + common_prefix(&key[from..], &base[from..]), key)
+            let key = self.iters[w].key();
+            losers::code(self.iters[w].shared().min(key.len()), key)
         } else {
             losers::EXHAUSTED
         };

@@ -273,7 +273,7 @@ pub struct Cursor {
     /// The key of the record before `pos` (the last decoded key).
     pub key: Vec<u8>,
     /// How many leading bytes the last decoded key shares with the key
-    /// before it, at least (0 at restart points).
+    /// before it in the block (exactly; 0 for a block's first key).
     pub shared: usize,
 }
 

@@ -3,7 +3,8 @@
 
 use crate::format::block::{Block, Cursor};
 use crate::format::record::{
-    decode_index_value, decode_log_value, decode_obj_value, decode_ref_value, split_log_key, BLOCK_TYPE_REF,
+    common_prefix, decode_index_value, decode_log_value, decode_obj_value, decode_ref_value, split_log_key,
+    BLOCK_TYPE_REF,
 };
 use crate::format::{Corruption, Error, LogRecord, LogRecordRef, RefRecord, RefRecordRef};
 
@@ -20,6 +21,10 @@ pub(crate) struct SectionIter<'t> {
     single_block: bool,
     /// A key was decoded whose value has not been consumed yet.
     pending: bool,
+    /// The last key of the previous block, while the iterator has not
+    /// decoded a key of the current one yet (see [`shared`](Self::shared)).
+    prev_block_key: Vec<u8>,
+    crossed: bool,
 }
 
 impl<'t> SectionIter<'t> {
@@ -33,6 +38,8 @@ impl<'t> SectionIter<'t> {
             value_start: 0,
             single_block: false,
             pending: false,
+            prev_block_key: Vec::new(),
+            crossed: false,
         }
     }
 
@@ -64,7 +71,9 @@ impl<'t> SectionIter<'t> {
 
     pub(crate) fn set_block(&mut self, block: Block<'t>) {
         self.cursor.pos = block.first_record();
+        std::mem::swap(&mut self.cursor.key, &mut self.prev_block_key);
         self.cursor.key.clear();
+        self.crossed = true;
         self.block = Some(block);
     }
 
@@ -91,7 +100,7 @@ impl<'t> SectionIter<'t> {
     }
 
     /// Decodes the next key; the value then sits at `value_start`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn advance(&mut self) -> Result<bool, Error> {
         loop {
             let Some(b) = &self.block else { return Ok(false) };
@@ -102,6 +111,10 @@ impl<'t> SectionIter<'t> {
                 Some(vt) => {
                     self.vt = vt;
                     self.value_start = self.cursor.pos;
+                    if self.crossed {
+                        self.crossed = false;
+                        self.cursor.shared = common_prefix(&self.cursor.key, &self.prev_block_key);
+                    }
                     return Ok(true);
                 }
                 None => {
@@ -125,7 +138,7 @@ impl<'t> SectionIter<'t> {
     /// Moves to the next record, consuming the current one's value if it
     /// was not decoded: after `true`, [`key`](Self::key) and the value of
     /// the new current record are available.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn step(&mut self) -> Result<bool, Error> {
         if self.pending {
             let mut pos = self.value_start;
@@ -149,7 +162,8 @@ impl<'t> SectionIter<'t> {
         &self.cursor.key
     }
 
-    /// Leading bytes the current key shares with the previous one, at least.
+    /// Leading bytes the current key shares with the previous one (exactly;
+    /// after a seek, with whatever key the iterator held before).
     #[inline]
     pub(crate) fn shared(&self) -> usize {
         self.cursor.shared

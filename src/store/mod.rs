@@ -226,6 +226,12 @@ impl Store {
         Ok(store)
     }
 
+    /// Whether transactions check that new objects exist (and peel tags):
+    /// stores opened with [`from_repo`](Self::from_repo) do.
+    pub fn verifies_objects(&self) -> bool {
+        self.odb.is_some()
+    }
+
     /// Opens the store of a linked worktree: its private refs are in
     /// `git_dir/reftable`, the shared ones in `common_dir/reftable`.
     pub fn for_linked_worktree(git_dir: &Path, common_dir: &Path, object_hash: Kind) -> Result<Store, Error> {

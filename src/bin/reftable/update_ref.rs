@@ -111,11 +111,14 @@ fn expected(repo: &Repo, old: Option<&str>) -> Result<PreviousValue, Fatal> {
     })
 }
 
+/// git's message for a new value that is no object of the repository.
+fn nonexistent(name: &str, id: impl std::fmt::Display) -> String {
+    format!("trying to write ref '{name}' with nonexistent object {id}")
+}
+
 fn check_exists(repo: &Repo, name: &str, id: ObjectId) -> Result<(), Fatal> {
     if repo.kind(id).is_none() {
-        return Err(Fatal::msg(format!(
-            "update_ref failed for ref '{name}': trying to write ref '{name}' with nonexistent object {id}"
-        )));
+        return Err(Fatal::msg(nonexistent(name, id)));
     }
     Ok(())
 }
@@ -141,6 +144,13 @@ impl Batch<'_> {
         let full = full_name(name)?;
         let new_id = rev(self.repo, new)?;
         let expected = expected(self.repo, old)?;
+        self.push_update(full, new_id, expected, deref);
+        Ok(())
+    }
+
+    /// An update (a deletion if `new_id` is null). Whether the new object
+    /// exists is checked when the transaction is prepared, as git does.
+    fn push_update(&mut self, full: FullName, new_id: ObjectId, expected: PreviousValue, deref: bool) {
         let change = if new_id.is_null() {
             Change::Delete {
                 expected: if expected == PreviousValue::MustNotExist {
@@ -151,7 +161,6 @@ impl Batch<'_> {
                 log: RefLog::AndReference,
             }
         } else {
-            check_exists(self.repo, name, new_id)?;
             Change::Update {
                 log: self.log(),
                 expected,
@@ -163,7 +172,6 @@ impl Batch<'_> {
             name: full,
             deref,
         });
-        Ok(())
     }
 
     fn delete(&mut self, name: &str, old: Option<&str>, deref: bool) -> Result<(), Fatal> {
@@ -216,6 +224,26 @@ impl Batch<'_> {
         let edits = std::mem::take(&mut self.edits);
         if edits.is_empty() {
             return check_verify(self.repo, verify);
+        }
+        // The reftable store checks new objects itself while preparing (one
+        // lookup per object, not two); the files store does not.
+        if !self.repo.refs.as_reftable().is_some_and(|s| s.verifies_objects()) {
+            for e in &edits {
+                if let Change::Update {
+                    new: Target::Object(id),
+                    ..
+                } = &e.change
+                {
+                    let name = e.name.as_bstr().to_str_lossy();
+                    if self.repo.kind(*id).is_none() {
+                        // git's files backend words it so.
+                        return Err(Fatal::msg(format!(
+                            "cannot update ref '{name}': {}",
+                            nonexistent(&name, id)
+                        )));
+                    }
+                }
+            }
         }
         let committer = crate::ident::committer(self.repo.gix()?)?;
         let mut buf = gix_date::parse::TimeBuf::default();
@@ -285,6 +313,7 @@ fn describe(e: &gix_error::Error) -> String {
         Some(reftable::store::Error::NameConflict { name, conflict }) => {
             format!("'{conflict}' exists; cannot create '{name}'")
         }
+        Some(reftable::store::Error::MissingObject { name, id }) => nonexistent(name, id),
         _ => e.to_string().lines().next().unwrap_or("update failed").to_owned(),
     }
 }
@@ -302,8 +331,8 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         match (a.delete, a.args.as_slice()) {
             (true, [name]) => batch.delete(name, None, deref)?,
             (true, [name, old]) => batch.delete(name, Some(old), deref)?,
-            (false, [name, new]) => batch.update(name, new, None, deref)?,
-            (false, [name, new, old]) => batch.update(name, new, Some(old), deref)?,
+            (false, [name, new]) => return single_update(&mut batch, name, new, None, deref),
+            (false, [name, new, old]) => return single_update(&mut batch, name, new, Some(old), deref),
             _ => return Err(Fatal::usage("usage: reftable update-ref [<options>] -d <refname> [<old-oid>]\n   or: reftable update-ref [<options>] <refname> <new-oid> [<old-oid>]\n   or: reftable update-ref [<options>] --stdin [-z]")),
         }
         // git reports a failed single deletion as an error (exit 1), not fatal.
@@ -322,6 +351,21 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     } else {
         stdin_lines(&mut batch, out)?;
     }
+    Ok(0)
+}
+
+/// `update-ref <name> <new> [<old>]`: as git's `update_ref()`, whatever
+/// fails once the values are parsed is reported for the ref.
+fn single_update(batch: &mut Batch<'_>, name: &str, new: &str, old: Option<&str>, deref: bool) -> Result<i32, Fatal> {
+    let new_id = rev(batch.repo, new)?;
+    let expected = expected(batch.repo, old)?;
+    let failed = |msg: String| Fatal::msg(format!("update_ref failed for ref '{name}': {msg}"));
+    let full =
+        FullName::try_from(name).map_err(|_| failed(format!("refusing to update ref with bad name '{name}'")))?;
+    batch.push_update(full, new_id, expected, deref);
+    batch
+        .commit()
+        .map_err(|f| if f.code == 128 { failed(f.msg) } else { f })?;
     Ok(0)
 }
 

@@ -131,7 +131,8 @@ M=$(( N < 100000 ? N : 100000 ))
 git init -q --bare --ref-format=files "$W/files"
 cp -r "$W/base/objects/." "$W/files/objects/"
 gen "$M" 0 | git -C "$W/files" update-ref --stdin
-mig() { rm -rf "$W/m-ours" "$W/m-git"; cp -r "$W/files" "$W/m-ours"; cp -r "$W/files" "$W/m-git"; }
+# (sync: the copies' 800 MB of dirty blocks must not be written back while either migration runs.)
+mig() { rm -rf "$W/m-ours" "$W/m-git"; cp -r "$W/files" "$W/m-ours"; cp -r "$W/files" "$W/m-git"; sync; }
 PREP=mig
 row "(f) refs migrate of $M refs, files -> reftable" \
     "$(measure "$OURS" -C "$W/m-ours" refs migrate --ref-format=reftable)" \

@@ -131,8 +131,20 @@ fn dirs<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Dirs<'p> {
 /// Reads a whole small file into a buffer sized for loose refs (read to
 /// the end: a short read is not taken for the end).
 fn read_file(fd: &OwnedFd) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; 256];
+    // Into the stack first, so that a loose ref keeps only its own bytes.
+    let mut small = [0u8; 256];
     let mut len = 0;
+    loop {
+        let n = rustix::io::retry_on_intr(|| rustix::io::read(fd, &mut small[len..]))?;
+        if n == 0 {
+            return Ok(small[..len].to_vec());
+        }
+        len += n;
+        if len == small.len() {
+            break;
+        }
+    }
+    let mut buf = small.to_vec();
     loop {
         if len == buf.len() {
             buf.resize(buf.len() * 2, 0);
@@ -216,6 +228,13 @@ mod tests {
             assert_eq!(content.unwrap(), format!("content {i}").into_bytes());
         }
         assert!(files_under(base, &base.join("missing")).unwrap().is_empty());
+        // Files of any size (reflogs are read here too).
+        for size in [0, 255, 256, 257, 511, 512, 5000] {
+            let p = base.join(format!("sized-{size}"));
+            let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&p, &data).unwrap();
+            assert_eq!(read_all(&[p.as_path()])[0].as_ref().unwrap(), &data, "{size} bytes");
+        }
         // Links are not followed when read either.
         let link = base.join("refs/link");
         assert!(read_all(&[link.as_path()])[0].is_err());

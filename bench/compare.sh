@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times the `reftable` command next to git (>= 2.45) on the same generated
 # repositories, in one run: wall time and peak memory (RSS) of each, the
-# median of RUNS runs, and the ratio ours/git.
+# median of RUNS runs (ours and git alternating), and the ratio ours/git.
 #
 #   bench/compare.sh [N=1000000] [RUNS=3] [SEQ=10000]
 #
@@ -59,16 +59,24 @@ gen() { # $1 count, $2 offset -> update-ref --stdin script
 }
 gen "$N" 0 > "$W/create.txt"
 
-# measure LABEL CMD... : prints "seconds maxrss_kb" medians over RUNS; PREP (a function) runs before each.
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-measure() {
-    local t=() m=()
+# pair LABEL OURS GIT: runs the two shell commands RUNS times each, alternating
+# ours and git (PREP before each run), so that drift on a noisy machine (other
+# guests, the file system's state) touches both alike; then prints their row.
+pair() {
+    local ot=() om=() gt=() gm=() s k cmd side
     for _ in $(seq 1 "$RUNS"); do
-        [ -n "${PREP:-}" ] && $PREP
-        /usr/bin/time -f "%e %M" -o "$W/time" "$@" >/dev/null 2>"$W/err" || { echo "failed: $* ($(head -c 300 "$W/err"))" >&2; exit 1; }
-        read -r s k < "$W/time"; t+=("$s"); m+=("$k")
+        for side in ours git; do
+            [ -n "${PREP:-}" ] && $PREP
+            if [ "$side" = ours ]; then cmd=$2; else cmd=$3; fi
+            /usr/bin/time -f "%e %M" -o "$W/time" bash -c "$cmd" >/dev/null 2>"$W/err" ||
+                { echo "failed: $cmd ($(head -c 300 "$W/err"))" >&2; exit 1; }
+            read -r s k < "$W/time"
+            if [ "$side" = ours ]; then ot+=("$s"); om+=("$k"); else gt+=("$s"); gm+=("$k"); fi
+        done
     done
-    echo "$(printf '%s\n' "${t[@]}" | median) $(printf '%s\n' "${m[@]}" | median)"
+    row "$1" "$(printf '%s\n' "${ot[@]}" | median) $(printf '%s\n' "${om[@]}" | median)" \
+        "$(printf '%s\n' "${gt[@]}" | median) $(printf '%s\n' "${gm[@]}" | median)"
 }
 want() { [ -z "${ONLY:-}" ] || [[ "$ONLY" == *"$1"* ]]; }
 ROWS=()
@@ -85,28 +93,28 @@ echo "|---|---|---|---|---|---|---|"
 # (a)
 if want a; then
 PREP=fresh
-A_O=$(measure sh -c "exec '$OURS' -C '$W/r-ours' update-ref --stdin < '$W/create.txt'")
-A_G=$(measure sh -c "exec '$GIT' -C '$W/r-git' update-ref --stdin < '$W/create.txt'")
-row "(a) create $N refs, one update-ref --stdin" "$A_O" "$A_G"
+pair "(a) create $N refs, one update-ref --stdin" \
+    "exec '$OURS' -C '$W/r-ours' update-ref --stdin < '$W/create.txt'" \
+    "exec '$GIT' -C '$W/r-git' update-ref --stdin < '$W/create.txt'"
 fi
 PREP=
 fresh; "$OURS" -C "$W/r-ours" update-ref --stdin < "$W/create.txt"; cp -r "$W/r-ours" "$W/full"
 # (b)
-want b && row "(b) for-each-ref of $N refs" \
-    "$(measure "$OURS" -C "$W/full" for-each-ref '--format=%(objectname) %(refname)')" \
-    "$(measure "$GIT" -C "$W/full" for-each-ref '--format=%(objectname) %(refname)')"
+want b && pair "(b) for-each-ref of $N refs" \
+    "exec '$OURS' -C '$W/full' for-each-ref '--format=%(objectname) %(refname)'" \
+    "exec '$GIT' -C '$W/full' for-each-ref '--format=%(objectname) %(refname)'"
 # (c)
 seq 1 1000 | awk -v n="$N" '{ i = int(($1 * 7919) % n); if (i % 10 == 0) i++; printf "refs/heads/b/%07d\n", i }' > "$W/names.txt"
 lookups() { while read -r n; do "$1" -C "$W/full" show-ref --verify -q "$n"; done < "$W/names.txt"; }
 export -f lookups; export W
-want c && row "(c) 1,000 single-ref lookups" "$(measure bash -c "lookups '$OURS'")" "$(measure bash -c "lookups '$GIT'")"
+want c && pair "(c) 1,000 single-ref lookups" "lookups '$OURS'" "lookups '$GIT'"
 # (d)
 if want d; then
 rm -rf "$W/t20"; cp -r "$W/base" "$W/t20"
 for k in $(seq 0 19); do gen $((N / 20)) $((k * N / 20)) | GIT_TEST_REFTABLE_AUTOCOMPACTION=false git -C "$W/t20" update-ref --stdin; done
 p20() { rm -rf "$W/p-ours" "$W/p-git"; cp -r "$W/t20" "$W/p-ours"; cp -r "$W/t20" "$W/p-git"; }
 PREP=p20
-row "(d) pack-refs of a 20-table stack" "$(measure "$OURS" -C "$W/p-ours" pack-refs)" "$(measure "$GIT" -C "$W/p-git" pack-refs)"
+pair "(d) pack-refs of a 20-table stack" "exec '$OURS' -C '$W/p-ours' pack-refs" "exec '$GIT' -C '$W/p-git' pack-refs"
 fi
 PREP=
 # (e)
@@ -114,14 +122,13 @@ seqs() { for i in $(seq 1 "$SEQ"); do "$1" -C "$2" update-ref "refs/heads/s/$i" 
 export -f seqs; export SEQ
 if want e; then
 PREP=fresh
-row "(e) $SEQ sequential update-ref calls" \
-    "$(measure bash -c "seqs '$OURS' '$W/r-ours' ${C[0]}")" "$(measure bash -c "seqs '$GIT' '$W/r-git' ${C[0]}")"
+pair "(e) $SEQ sequential update-ref calls" "seqs '$OURS' '$W/r-ours' ${C[0]}" "seqs '$GIT' '$W/r-git' ${C[0]}"
 # (e') the same with git as durable as we always are: by default git does not
 # fsync references (core.fsync lacks "reference"); we fsync every table and
 # tables.list before it becomes visible.
 export GIT_CONFIG_PARAMETERS="'core.fsync=reference'"
-row "(e') $SEQ sequential update-ref calls, git with core.fsync=reference" \
-    "$(measure bash -c "seqs '$OURS' '$W/r-ours' ${C[0]}")" "$(measure bash -c "seqs '$GIT' '$W/r-git' ${C[0]}")"
+pair "(e') $SEQ sequential update-ref calls, git with core.fsync=reference" \
+    "seqs '$OURS' '$W/r-ours' ${C[0]}" "seqs '$GIT' '$W/r-git' ${C[0]}"
 unset GIT_CONFIG_PARAMETERS
 fi
 PREP=
@@ -134,9 +141,9 @@ gen "$M" 0 | git -C "$W/files" update-ref --stdin
 # (sync: the copies' 800 MB of dirty blocks must not be written back while either migration runs.)
 mig() { rm -rf "$W/m-ours" "$W/m-git"; cp -r "$W/files" "$W/m-ours"; cp -r "$W/files" "$W/m-git"; sync; }
 PREP=mig
-row "(f) refs migrate of $M refs, files -> reftable" \
-    "$(measure "$OURS" -C "$W/m-ours" refs migrate --ref-format=reftable)" \
-    "$(measure "$GIT" -C "$W/m-git" refs migrate --ref-format=reftable)"
+pair "(f) refs migrate of $M refs, files -> reftable" \
+    "exec '$OURS' -C '$W/m-ours' refs migrate --ref-format=reftable" \
+    "exec '$GIT' -C '$W/m-git' refs migrate --ref-format=reftable"
 fi
 PREP=
 # (g): a 100k-entry reflog, written as a files reflog and migrated with ours (git 2.47 does not migrate reflogs).
@@ -150,9 +157,9 @@ awk -v cs="${C[*]}" 'BEGIN { split(cs, c, " "); z = "000000000000000000000000000
     > "$W/rl/logs/refs/heads/x"
 git -C "$W/rl" update-ref refs/heads/x "$(tail -1 "$W/rl/logs/refs/heads/x" | cut -d' ' -f2)"
 "$OURS" -C "$W/rl" refs migrate --ref-format=reftable
-row "(g) reflog show of a 100,000-entry reflog" \
-    "$(measure "$OURS" -C "$W/rl" reflog show --no-abbrev-commit refs/heads/x)" \
-    "$(measure "$GIT" -C "$W/rl" reflog show --no-abbrev-commit refs/heads/x)"
+pair "(g) reflog show of a 100,000-entry reflog" \
+    "exec '$OURS' -C '$W/rl' reflog show --no-abbrev-commit refs/heads/x" \
+    "exec '$GIT' -C '$W/rl' reflog show --no-abbrev-commit refs/heads/x"
 fi
 echo
 echo "N=$N RUNS=$RUNS SEQ=$SEQ; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $($GIT --version)"

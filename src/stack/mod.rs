@@ -547,7 +547,8 @@ pub fn table_name(min: u64, max: u64) -> String {
 /// An addition in progress: `tables.list` is locked until it is committed or
 /// dropped. Dropping it without committing removes the tables it wrote.
 ///
-/// New tables stay under temporary names until [`commit`](Addition::commit).
+/// New tables stay in memory (or, past 1 MiB, under temporary names) until
+/// [`commit`](Addition::commit).
 /// If auto-compaction would then merge them with the newest tables of the
 /// stack at once (as it does after most single-ref transactions), the commit
 /// writes that merged table directly, still under the lock: the same stack as

@@ -149,7 +149,8 @@ impl Losers {
         let off = (u32::MAX as u64 - (ca >> 16)) as usize + 1;
         let from = off.min(ka.len()).min(kb.len());
         let l = from + common_prefix(&ka[from..], &kb[from..]);
-        let (w, lo) = match ka[l..].cmp(&kb[l..]) {
+        // The keys agree up to `l`: the byte there (or an end) decides.
+        let (w, lo) = match ka.get(l).cmp(&kb.get(l)) {
             std::cmp::Ordering::Less => (a, b),
             std::cmp::Ordering::Greater => (b, a),
             std::cmp::Ordering::Equal => newer(a, b),

@@ -183,20 +183,16 @@ impl Stack {
         self.stats.attempts += 1;
         self.stats.bytes += tables.iter().map(|t| t.size()).sum::<u64>();
         let mut entries = 0;
-        let written = self.write_temp(
+        let written = self.write_table(
             |w: &mut TableWriter| {
                 w.set_limits(min, max)?;
                 entries = merge_into(w, &tables, seg.start == 0, None)?;
                 Ok(())
             },
             0,
-            0,
         );
         self.stats.entries_written += entries;
-        let name = match written? {
-            Some(p) => Some(self.publish(p)?),
-            None => None,
-        };
+        let name = written?.map(|(name, _)| name);
         Ok(Some(Fused { start: seg.start, name }))
     }
 

@@ -120,6 +120,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A merged view was asked to merge more tables than it can.
+    #[error("cannot merge {count} tables at once")]
+    TooManyTables {
+        /// How many tables there were.
+        count: usize,
+    },
     /// The writer was used against its contract; nothing valid was written.
     #[error(transparent)]
     Write(#[from] WriteError),

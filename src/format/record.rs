@@ -367,7 +367,7 @@ pub(crate) fn encode_key(out: &mut Vec<u8>, prev: &[u8], key: &[u8], value_type:
 
 /// Decodes a key at `*pos` into `key` (which holds the previous key on entry).
 /// Returns the value type and how many bytes the key shares with the previous one.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_key(data: &[u8], pos: &mut usize, key: &mut Vec<u8>) -> Result<(u8, usize), Corruption> {
     let prefix = varint::get(data, pos)?;
     let suffix_and_type = varint::get(data, pos)?;

@@ -145,18 +145,31 @@ struct MergedIter<'a> {
     tree: Losers,
     /// The sub-iterator whose record was handed out last.
     current: Option<usize>,
-    /// Length of the key that came out of the tree last (the *base*: what
-    /// the winner's code is relative to). The base itself is the previous
-    /// key of the iterator it came from, which is the one stepped next:
-    /// its decoder says exactly how much the new key shares with it.
-    base_len: usize,
-    /// Whether a key came out yet.
-    started: bool,
+    /// The code a key equal to the one that came out of the tree last (the
+    /// *base*: what the winner's code is relative to) has; at first none.
+    /// The base itself is the previous key of the iterator it came from,
+    /// which is the one stepped next: its decoder says exactly how much the
+    /// new key shares with it.
+    base_code: u64,
     suppress_deletions: bool,
+}
+
+/// What the tree's winner is to a reader.
+enum Winner {
+    /// A record to hand out.
+    Visible(usize),
+    /// An older table's record of the key that came out last, or a
+    /// deletion being hidden: step on.
+    Hidden(usize),
+    /// All iterators are exhausted.
+    None,
 }
 
 impl<'a> MergedIter<'a> {
     fn new(mut iters: Vec<SectionIter<'a>>, suppress_deletions: bool) -> Result<Self, Error> {
+        if iters.len() > losers::MAX_ITERATORS {
+            return Err(Error::TooManyTables { count: iters.len() });
+        }
         let mut live = Vec::with_capacity(iters.len());
         for it in iters.iter_mut() {
             live.push(it.step()?);
@@ -166,37 +179,54 @@ impl<'a> MergedIter<'a> {
             iters,
             tree,
             current: None,
-            base_len: 0,
-            started: false,
+            base_code: u64::MAX,
             suppress_deletions,
         })
     }
 
     /// Positions on the next visible record; returns the sub-iterator
-    /// holding it. Records of older tables with the key just seen are
-    /// shadowed, deletions hidden when asked.
+    /// holding it.
+    #[inline]
     fn next(&mut self) -> Result<Option<usize>, Error> {
-        if let Some(w) = self.current.take() {
-            self.advance(w)?;
-        }
+        let mut w = match self.current.take() {
+            Some(w) => w,
+            None => match self.winner() {
+                Winner::Visible(w) => {
+                    self.current = Some(w);
+                    return Ok(Some(w));
+                }
+                Winner::Hidden(w) => w,
+                Winner::None => return Ok(None),
+            },
+        };
+        // One place steps the sub-iterators: the decoder is inlined once.
         loop {
-            let Some(w) = self.tree.winner() else {
-                return Ok(None);
-            };
-            if self.started && self.tree.winner_equals_base(self.base_len) {
-                // An older table's record of the key that came out last.
-                self.advance(w)?;
-                continue;
+            self.advance(w)?;
+            match self.winner() {
+                Winner::Visible(v) => {
+                    self.current = Some(v);
+                    return Ok(Some(v));
+                }
+                Winner::Hidden(h) => w = h,
+                Winner::None => return Ok(None),
             }
-            self.base_len = self.iters[w].key().len();
-            self.started = true;
-            if self.suppress_deletions && self.iters[w].is_deletion() {
-                self.advance(w)?;
-                continue;
-            }
-            self.current = Some(w);
-            return Ok(Some(w));
         }
+    }
+
+    /// Classifies the tree's winner; a visible one becomes the base.
+    #[inline(always)]
+    fn winner(&mut self) -> Winner {
+        let Some(w) = self.tree.winner() else {
+            return Winner::None;
+        };
+        if self.tree.winner_code() == self.base_code {
+            return Winner::Hidden(w);
+        }
+        self.base_code = losers::code(self.iters[w].key().len(), &[]);
+        if self.suppress_deletions && self.iters[w].is_deletion() {
+            return Winner::Hidden(w);
+        }
+        Winner::Visible(w)
     }
 
     /// Steps the winner `w`, whose key is the base, and replays the tree.
@@ -209,7 +239,7 @@ impl<'a> MergedIter<'a> {
             losers::EXHAUSTED
         };
         let iters = &self.iters;
-        self.tree.replay(w, code, |i| Some(iters[i].key()));
+        self.tree.replay(w, code, |i| iters.get(i).map(|it| it.key()));
         Ok(())
     }
 }

@@ -225,7 +225,7 @@ impl<'a> Block<'a> {
     /// returns its value type and the position of its value, or `None` at
     /// the end of the block. The caller decodes the value and must then set
     /// `cursor.pos` to its end.
-    #[inline]
+    #[inline(always)]
     pub fn next_key(&self, cursor: &mut Cursor) -> Result<Option<u8>, Corruption> {
         let recs = self.records();
         if cursor.pos >= recs.len() {

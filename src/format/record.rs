@@ -391,7 +391,16 @@ pub(crate) fn decode_key(data: &[u8], pos: &mut usize, key: &mut Vec<u8>) -> Res
         _ => prefix,
     };
     key.truncate(prefix);
-    key.extend_from_slice(suffix);
+    // Most suffixes are short: copying a fixed 16 bytes and cutting back
+    // is a single vector move, where a copy of the exact length is a call
+    // whose size classes branch unpredictably when lengths vary.
+    match data.get(start..start + 16) {
+        Some(window) if suffix.len() <= 16 => {
+            key.extend_from_slice(window);
+            key.truncate(prefix + suffix.len());
+        }
+        _ => key.extend_from_slice(suffix),
+    }
     *pos = end;
     Ok(((suffix_and_type & 7) as u8, shared))
 }

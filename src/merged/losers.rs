@@ -293,7 +293,11 @@ mod tests {
             let mut owned: Vec<Vec<Vec<u8>>> = Vec::new();
             for _ in 0..k {
                 let mut run: Vec<Vec<u8>> = (0..rnd(20))
-                    .map(|_| (0..rnd(pieces)).flat_map(|_| alphabet[rnd(6) as usize].to_vec()).collect())
+                    .map(|_| {
+                        (0..rnd(pieces))
+                            .flat_map(|_| alphabet[rnd(6) as usize].to_vec())
+                            .collect()
+                    })
                     .collect();
                 run.sort();
                 run.dedup();

@@ -116,11 +116,18 @@ fn nonexistent(name: &str, id: impl std::fmt::Display) -> String {
     format!("trying to write ref '{name}' with nonexistent object {id}")
 }
 
+/// Fails unless `id` is an object of the repository, worded as git's
+/// backend of this repository words it.
 fn check_exists(repo: &Repo, name: &str, id: ObjectId) -> Result<(), Fatal> {
-    if repo.kind(id).is_none() {
-        return Err(Fatal::msg(nonexistent(name, id)));
+    if repo.kind(id).is_some() {
+        return Ok(());
     }
-    Ok(())
+    Err(Fatal::msg(if repo.refs.as_reftable().is_some() {
+        nonexistent(name, id)
+    } else {
+        // git's files backend prefixes it.
+        format!("cannot update ref '{name}': {}", nonexistent(name, id))
+    }))
 }
 
 struct Batch<'r> {
@@ -234,14 +241,7 @@ impl Batch<'_> {
                     ..
                 } = &e.change
                 {
-                    let name = e.name.as_bstr().to_str_lossy();
-                    if self.repo.kind(*id).is_none() {
-                        // git's files backend words it so.
-                        return Err(Fatal::msg(format!(
-                            "cannot update ref '{name}': {}",
-                            nonexistent(&name, id)
-                        )));
-                    }
+                    check_exists(self.repo, &e.name.as_bstr().to_str_lossy(), *id)?;
                 }
             }
         }

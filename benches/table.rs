@@ -5,36 +5,12 @@
 //! Run: `cargo bench --bench table` (REFTABLE_BENCH_REFS overrides the count).
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use rand::{rngs::StdRng, Rng, SeedableRng};
-use reftable::format::{RefRecord, RefValue, Table, WriteOptions, Writer};
-use reftable::merged::Merged;
+mod common;
 
-fn refs(n: usize) -> Vec<RefRecord> {
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut v: Vec<RefRecord> = (0..n)
-        .map(|i| {
-            let id: Vec<u8> = (0..20).map(|_| rng.gen()).collect();
-            if i % 10 == 0 {
-                RefRecord {
-                    name: format!("refs/tags/v{i:07}").into_bytes(),
-                    update_index: 1,
-                    value: RefValue::Val2 {
-                        value: id,
-                        peeled: (0..20).map(|_| rng.gen()).collect(),
-                    },
-                }
-            } else {
-                RefRecord {
-                    name: format!("refs/heads/feature/branch-{i:07}").into_bytes(),
-                    update_index: 1,
-                    value: RefValue::Val1(id),
-                }
-            }
-        })
-        .collect();
-    v.sort_by(|a, b| a.name.cmp(&b.name));
-    v
-}
+use common::{refs, shapes};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use reftable::format::{RefRecord, Table, WriteOptions, Writer};
+use reftable::merged::Merged;
 
 fn write(refs: &[RefRecord]) -> Vec<u8> {
     let mut w = Writer::new(Vec::with_capacity(refs.len() * 64), WriteOptions::default()).unwrap();
@@ -72,85 +48,30 @@ fn bench(c: &mut Criterion) {
             black_box(count)
         })
     });
-    // The same refs spread over a 10-table stack (round robin, so every
-    // table covers the whole name range), iterated through the merged view.
-    let stack: Vec<Table> = (0..10)
-        .map(|k| {
-            let part: Vec<RefRecord> = records.iter().skip(k).step_by(10).cloned().collect();
-            Table::from_bytes(format!("{k}.ref"), write(&part)).unwrap()
-        })
-        .collect();
-    g.bench_function("iterate_all_merged_10_tables", |b| {
-        b.iter(|| {
-            let merged = Merged::new(stack.iter());
-            let mut it = merged.refs().unwrap();
-            let mut count = 0usize;
-            while let Some(r) = it.next_ref().unwrap() {
-                count += r.name.len() & 1;
-            }
-            black_box(count)
-        })
-    });
-    // The same refs over a 10-table stack shaped as git's auto-compaction
-    // leaves it (each table at least twice the next: 1/2, 1/4, … of the refs),
-    // names spread at random over the tables.
-    let mut rng = StdRng::seed_from_u64(3);
-    let mut parts: Vec<Vec<RefRecord>> = vec![Vec::new(); 10];
-    for r in &records {
-        let mut k = 0;
-        while k < 9 && rng.gen_bool(0.5) {
-            k += 1;
-        }
-        parts[k].push(r.clone());
-    }
-    let geometric: Vec<Table> = parts
-        .iter()
-        .enumerate()
-        .map(|(k, part)| Table::from_bytes(format!("{k}.ref"), write(part)).unwrap())
-        .collect();
-    g.bench_function("iterate_all_merged_10_tables_geometric", |b| {
-        b.iter(|| {
-            let merged = Merged::new(geometric.iter());
-            let mut it = merged.refs().unwrap();
-            let mut count = 0usize;
-            while let Some(r) = it.next_ref().unwrap() {
-                count += r.name.len() & 1;
-            }
-            black_box(count)
-        })
-    });
-    // One big table and nine small additions on top (100 refs each), as
-    // between two compactions of a busy repository.
-    let mut small: Vec<Table> = vec![Table::from_bytes("base.ref", write(&records)).unwrap()];
-    for k in 0..9 {
-        let mut part: Vec<RefRecord> = (0..100)
-            .map(|_| {
-                let mut r = records[rng.gen_range(0..records.len())].clone();
-                r.update_index = 2 + k;
-                r
+    // The same refs over three 10-table stacks (`benches/common`), iterated
+    // through the merged view.
+    let bench_names = [
+        ("round robin", "iterate_all_merged_10_tables"),
+        ("geometric", "iterate_all_merged_10_tables_geometric"),
+        ("1 big + 9 small", "iterate_all_merged_1_big_9_small"),
+    ];
+    let stacks = shapes(&records);
+    for (shape, bench_name) in bench_names {
+        let Some((_, tables)) = stacks.iter().find(|(name, _)| *name == shape) else {
+            continue;
+        };
+        g.bench_function(bench_name, |b| {
+            b.iter(|| {
+                let merged = Merged::new(tables.iter());
+                let mut it = merged.refs().unwrap();
+                let mut count = 0usize;
+                while let Some(r) = it.next_ref().unwrap() {
+                    count += r.name.len() & 1;
+                }
+                black_box(count)
             })
-            .collect();
-        part.sort_by(|a, b| a.name.cmp(&b.name));
-        part.dedup_by(|a, b| a.name == b.name);
-        let opts = WriteOptions::default();
-        let mut w = Writer::new(Vec::new(), opts).unwrap();
-        w.set_limits(2 + k, 2 + k).unwrap();
-        for r in &part {
-            w.add_ref(&r.as_ref()).unwrap();
-        }
-        small.push(Table::from_bytes(format!("{k}.ref"), w.finish().unwrap().0).unwrap());
+        });
     }
-    g.bench_function("iterate_all_merged_1_big_9_small", |b| {
-        b.iter(|| {
-            let merged = Merged::new(small.iter());
-            let mut it = merged.refs().unwrap();
-            let mut count = 0usize;
-            while let Some(r) = it.next_ref().unwrap() {
-                count += r.name.len() & 1;
-            }
-            black_box(count)
-        })
-    });
     g.finish();
 
     let mut g = c.benchmark_group(format!("lookup_{n}"));

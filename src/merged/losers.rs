@@ -199,7 +199,7 @@ impl Losers {
             // moves: the winners of interleaved tables are unpredictable).
             let (mut up, mut down, undecided) = quick(*slot, w);
             if undecided {
-                (up, down) = play(*slot, w, &key);
+                (up, down) = play_keys(*slot, w, &key);
             }
             *slot = down;
             min = min.min(down >> HEAD);
@@ -216,12 +216,16 @@ impl Losers {
 /// A match between entries `a` and `b` coded against the same base:
 /// returns (winner, loser), the loser recoded against the winner. Equal
 /// keys go to the newer table (the higher index).
-#[inline(never)]
 fn play<'k>(a: u64, b: u64, key: &impl Fn(usize) -> Option<&'k [u8]>) -> (u64, u64) {
-    let (w, l, undecided) = quick(a, b);
-    if !undecided {
-        return (w, l);
+    match quick(a, b) {
+        (w, l, false) => (w, l),
+        (_, _, true) => play_keys(a, b, key),
     }
+}
+
+/// [`play`] for codes that do not decide: compares the keys.
+#[inline(never)]
+fn play_keys<'k>(a: u64, b: u64, key: &impl Fn(usize) -> Option<&'k [u8]>) -> (u64, u64) {
     let newer = |a: u64, b: u64| if index_of(a) > index_of(b) { (a, b) } else { (b, a) };
     let ca = code_of(a);
     if ca == code_of(b) && (ca == EXHAUSTED || (ca >> 9) & 0x1ff == 0) {

@@ -1024,3 +1024,85 @@ fn update_ref_error_messages_match_git() {
         }
     }
 }
+
+/// Refs git's iteration treats specially: a dangling symref (left out), a
+/// ref to a missing object (listed by for-each-ref unless the format needs
+/// the object, fatal to show-ref), a ref naming the null id (left out with
+/// a warning); and `show-ref --verify` of root refs.
+#[test]
+fn broken_refs_as_git_lists_them() {
+    use reftable::format::{RefRecordRef, RefValueRef};
+    use reftable::stack::{Options, Stack};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("broken");
+    git_out(
+        tmp.path(),
+        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "broken"],
+    );
+    git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
+    git_out(&dir, &["tag", "-a", "-m", "t", "v1"]);
+    git_out(&dir, &["update-ref", "ORIG_HEAD", "HEAD"]);
+    git_out(
+        &dir,
+        &["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/gone"],
+    );
+    git_out(&dir, &["symbolic-ref", "refs/heads/dangling", "refs/heads/nothing"]);
+    let intact = [
+        &["for-each-ref"][..],
+        &["for-each-ref", "--format=%(refname) %(symref)"],
+        &["for-each-ref", "--format=%(refname)", "refs/remotes"],
+        &["show-ref"],
+        &["show-ref", "dangling"],
+        &["show-ref", "--heads", "-d"],
+        &["show-ref", "--verify", "ORIG_HEAD"],
+        &["show-ref", "--verify", "FETCH_HEAD"],
+        &["show-ref", "--verify", "-q", "refs/heads/dangling"],
+    ];
+    for args in intact {
+        same(&dir, args);
+    }
+    // A blob whose loose object is then removed.
+    std::fs::write(tmp.path().join("content"), "gone soon\n").unwrap();
+    let blob = git_out(
+        &dir,
+        &["hash-object", "-w", tmp.path().join("content").to_str().unwrap()],
+    );
+    let blob = blob.trim();
+    git_out(&dir, &["update-ref", "refs/tags/zz-missing", blob]);
+    std::fs::remove_file(dir.join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    let missing = [
+        &["for-each-ref", "--format=%(objectname) %(refname)"][..],
+        &["for-each-ref", "--format=%(refname) %(HEAD) %(symref)", "refs/heads"],
+        &["for-each-ref"],
+        &["for-each-ref", "--format=%(*objectname) %(refname)"],
+        &["for-each-ref", "--sort=objecttype", "--format=%(refname)"],
+        &["show-ref"],
+        &["show-ref", "--tags"],
+        &["show-ref", "--verify", "-q", "refs/tags/zz-missing"],
+        &["show-ref", "--exists", "refs/tags/zz-missing"],
+    ];
+    for args in missing {
+        same(&dir, args);
+    }
+    // The null object id, which git itself never writes.
+    let mut stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();
+    let next = stack.next_update_index();
+    stack
+        .add(|w| {
+            w.set_limits(next, next)?;
+            w.add_ref(&RefRecordRef {
+                name: b"refs/tags/zz-missing",
+                update_index: next,
+                value: RefValueRef::Val1(&[0; 20]),
+            })?;
+            Ok(())
+        })
+        .unwrap();
+    let out = same(&dir, &["for-each-ref", "--format=%(refname)"]);
+    assert!(!out.stdout.contains("zz-missing"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("ignoring broken ref refs/tags/zz-missing"),
+        "{}",
+        out.stderr
+    );
+}

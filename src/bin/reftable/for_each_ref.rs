@@ -89,22 +89,29 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn atom(&self, r: &Reference, atom: &str) -> String {
+    /// The value of `atom` for `r`; as git, a missing object is fatal
+    /// where the atom needs the object itself (its type, or the tag it is).
+    fn atom(&self, r: &Reference, atom: &str) -> Result<String, Fatal> {
         let name = r.name.as_bstr().to_str_lossy();
         let (deref, atom) = match atom.strip_prefix('*') {
             Some(a) => (true, a),
             None => (false, atom),
         };
         let id = self.repo.resolve(r);
+        if deref || atom == "objecttype" {
+            if let Some(id) = id.filter(|id| self.repo.kind(*id).is_none()) {
+                return Err(Fatal::msg(format!("missing object {id} for {name}")));
+            }
+        }
         let id = if deref {
             match id.and_then(|id| self.repo.peel(r, id)) {
                 Some(p) => Some(p),
-                None => return String::new(),
+                None => return Ok(String::new()),
             }
         } else {
             id
         };
-        match atom {
+        Ok(match atom {
             "refname" => name.into_owned(),
             "refname:short" => self.repo.shorten(r.name.as_bstr()),
             "objectname" => id.map(|i| i.to_string()).unwrap_or_default(),
@@ -132,10 +139,10 @@ impl Ctx<'_> {
             }
             "upstream" | "upstream:short" => {
                 let Some(branch) = name.strip_prefix("refs/heads/") else {
-                    return String::new();
+                    return Ok(String::new());
                 };
                 let Ok(gix) = self.repo.gix() else {
-                    return String::new();
+                    return Ok(String::new());
                 };
                 let config = gix.config_snapshot();
                 let remote = config.string(format!("branch.{branch}.remote").as_str());
@@ -151,7 +158,7 @@ impl Ctx<'_> {
                             let specs = config.strings(key.as_str()).unwrap_or_default();
                             match specs.iter().find_map(|s| map_refspec(&s.to_str_lossy(), &merge)) {
                                 Some(t) => t,
-                                None => return String::new(),
+                                None => return Ok(String::new()),
                             }
                         };
                         if atom == "upstream:short" {
@@ -164,8 +171,29 @@ impl Ctx<'_> {
                 }
             }
             _ => String::new(),
+        })
+    }
+
+    /// Whether git's ref iteration hands `r` to for-each-ref: a symref
+    /// that resolves to nothing is left out silently, a ref naming the
+    /// null object id with a warning (git's `REF_ISBROKEN`). Refs naming a
+    /// missing object are listed (git's default `GIT_REF_PARANOIA`).
+    fn listed(&self, r: &Reference) -> bool {
+        match self.repo.resolve(r) {
+            None => false,
+            Some(id) if id.is_null() => {
+                eprintln!("warning: ignoring broken ref {}", r.name.as_bstr());
+                false
+            }
+            Some(_) => true,
         }
     }
+}
+
+/// Whether an atom reads the object itself (git's `populate_value` then
+/// fails on a missing object).
+fn needs_object(atom: &str) -> bool {
+    atom.starts_with('*') || atom.split(':').next() == Some("objecttype")
 }
 
 /// Maps `name` through a fetch refspec `[+]src:dst` (with at most one `*`).
@@ -239,7 +267,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     // One line per ref into a reused buffer; the common atoms are written
     // straight into it.
     let mut buf = Vec::with_capacity(256);
-    let line = |buf: &mut Vec<u8>, r: &Reference| {
+    let line = |buf: &mut Vec<u8>, r: &Reference| -> Result<(), Fatal> {
         buf.clear();
         for p in &pieces {
             match p {
@@ -250,17 +278,44 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                         let mut hex = [0u8; 64];
                         buf.extend_from_slice(id.hex_to_buf(&mut hex).as_bytes());
                     }
-                    _ => buf.extend_from_slice(ctx.atom(r, at).as_bytes()),
+                    _ => buf.extend_from_slice(ctx.atom(r, at)?.as_bytes()),
                 },
             }
         }
         buf.push(b'\n');
+        Ok(())
     };
     let keep = |r: &Reference| {
-        a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&r.name.as_bstr().to_str_lossy(), p))
+        (a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&r.name.as_bstr().to_str_lossy(), p)))
+            && ctx.listed(r)
     };
     let default_sort = a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname");
     let limit = a.count.unwrap_or(usize::MAX);
+    let object_atoms: Vec<&str> = pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Atom(at) => Some(at.as_str()),
+            Piece::Lit(_) => None,
+        })
+        .chain(a.sort.iter().map(|k| k.trim_start_matches('-')))
+        .filter(|at| needs_object(at))
+        .collect();
+    if default_sort && !object_atoms.is_empty() {
+        // git sorts (by name) before printing, computing every listed
+        // ref's values: a missing object leaves the output empty. A first
+        // pass finds one (object kinds are cached for the second). Which of
+        // several git names depends on its merge sort; this names the first.
+        let mut failed = None;
+        repo.for_each("refs/", &mut |r| {
+            if keep(&r) {
+                failed = object_atoms.iter().find_map(|at| ctx.atom(&r, at).err());
+            }
+            failed.is_none()
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
     if default_sort {
         // Streams: one ref at a time.
         let (mut n, mut err) = (0, None);
@@ -270,8 +325,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             }
             if keep(&r) {
                 n += 1;
-                line(&mut buf, &r);
-                if let Err(e) = out.write_all(&buf) {
+                if let Err(e) = line(&mut buf, &r).and_then(|()| Ok(out.write_all(&buf)?)) {
                     err = Some(e);
                     return false;
                 }
@@ -279,7 +333,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             true
         })?;
         if let Some(e) = err {
-            return Err(e.into());
+            return Err(e);
         }
         return Ok(0);
     }
@@ -290,6 +344,12 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         }
         true
     })?;
+    if let Some(e) = all
+        .iter()
+        .find_map(|r| object_atoms.iter().find_map(|at| ctx.atom(r, at).err()))
+    {
+        return Err(e);
+    }
     // The last --sort is the primary key; ties fall back to the refname.
     let keys: Vec<(bool, &str)> = a
         .sort
@@ -299,8 +359,15 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         .collect();
     let mut decorated: Vec<(Vec<String>, Reference)> = all
         .into_iter()
-        .map(|r| (keys.iter().map(|(_, k)| ctx.atom(&r, k)).collect(), r))
-        .collect();
+        .map(|r| {
+            Ok((
+                keys.iter()
+                    .map(|(_, k)| ctx.atom(&r, k))
+                    .collect::<Result<_, Fatal>>()?,
+                r,
+            ))
+        })
+        .collect::<Result<_, Fatal>>()?;
     decorated.sort_by(|(ka, ra), (kb, rb)| {
         for (i, (rev, _)) in keys.iter().enumerate() {
             let o = ka[i].cmp(&kb[i]);
@@ -312,7 +379,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         ra.name.cmp(&rb.name)
     });
     for (_, r) in decorated.iter().take(limit) {
-        line(&mut buf, r);
+        line(&mut buf, r)?;
         out.write_all(&buf)?;
     }
     Ok(0)

@@ -18,6 +18,10 @@ pub struct Repo {
     pub refs: Box<dyn RefStore>,
     /// Object kinds looked up so far.
     kinds: std::cell::RefCell<std::collections::HashMap<gix_hash::ObjectId, gix::objs::Kind>>,
+    /// The objects directory and hash kind when [`open_for_reading`] took
+    /// the quick path: object lookups open only the object database.
+    objects: Option<(PathBuf, gix_hash::Kind)>,
+    odb: std::cell::OnceCell<Option<gix::odb::Handle>>,
 }
 
 fn open_gix(dir: Option<&Path>) -> Result<gix::Repository, Fatal> {
@@ -45,6 +49,8 @@ pub fn open(dir: Option<&Path>) -> Result<Repo, Fatal> {
         dir: dir.map(Path::to_owned),
         refs,
         kinds: Default::default(),
+        objects: None,
+        odb: Default::default(),
     })
 }
 
@@ -58,17 +64,22 @@ pub fn open(dir: Option<&Path>) -> Result<Repo, Fatal> {
 /// full path.
 pub fn open_for_reading(dir: Option<&Path>) -> Result<Repo, Fatal> {
     match quick_store(dir) {
-        Some(refs) => Ok(Repo {
+        Some((refs, objects)) => Ok(Repo {
             gix: std::cell::OnceCell::new(),
             dir: dir.map(Path::to_owned),
             refs,
             kinds: Default::default(),
+            objects: Some(objects),
+            odb: Default::default(),
         }),
         None => open(dir),
     }
 }
 
-fn quick_store(dir: Option<&Path>) -> Option<Box<dyn RefStore>> {
+/// The reference store, and the objects directory with the hash kind.
+type Quick = (Box<dyn RefStore>, (PathBuf, gix_hash::Kind));
+
+fn quick_store(dir: Option<&Path>) -> Option<Quick> {
     use std::os::unix::fs::MetadataExt;
     const ENV: [&str; 10] = [
         "GIT_DIR",
@@ -149,7 +160,7 @@ fn quick_store(dir: Option<&Path>) -> Option<Box<dyn RefStore>> {
         Some(_) => return None,
     };
     let store = reftable::store::Store::at(&git_dir, kind).ok()?;
-    Some(Box::new(store))
+    Some((Box::new(store), (git_dir.join("objects"), kind)))
 }
 
 impl Repo {
@@ -201,7 +212,15 @@ impl Repo {
         if let Some(k) = self.kinds.borrow().get(&id) {
             return Some(*k);
         }
-        let kind = self.gix().ok()?.find_header(id).ok().map(|h| h.kind())?;
+        let kind = match (&self.objects, self.gix.get()) {
+            // Opening the object database alone is much cheaper than gix
+            // (a `show-ref --verify` checks that its object exists).
+            (Some((dir, hash)), None) => {
+                let odb = self.odb.get_or_init(|| gix::odb::at(dir, *hash).ok()).as_ref()?;
+                gix::objs::FindHeader::try_header(odb, &id).ok().flatten()?.kind
+            }
+            _ => self.gix().ok()?.find_header(id).ok().map(|h| h.kind())?,
+        };
         self.kinds.borrow_mut().insert(id, kind);
         Some(kind)
     }

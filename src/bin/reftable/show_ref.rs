@@ -69,10 +69,14 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     let digits = a.hash.filter(|&n| n > 0).or(a.abbrev);
     let show = |r: &Reference, out: &mut dyn Write| -> Result<(), Fatal> {
         let Some(id) = repo.resolve(r) else { return Ok(()) };
+        let name = r.name.as_bstr().to_str_lossy();
+        // Even with --quiet: a ref naming a missing object is a corrupt repository.
+        if repo.kind(id).is_none() {
+            return Err(Fatal::msg(format!("git show-ref: bad ref {name} ({id})")));
+        }
         if a.quiet {
             return Ok(());
         }
-        let name = r.name.as_bstr().to_str_lossy();
         if a.hash.is_some() {
             writeln!(out, "{}", abbrev(&id, digits))?;
         } else {
@@ -95,7 +99,9 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         }
         for name in &a.patterns {
             // A dangling symref is not a valid ref either.
-            let found = (name.starts_with("refs/") || name == "HEAD")
+            // git reads `refs/…` and root refs (upper case and `_`) only.
+            let root = !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+            let found = (name.starts_with("refs/") || root)
                 .then(|| repo.exact(name.as_str().into()))
                 .flatten()
                 .filter(|r| repo.resolve(r).is_some());
@@ -123,6 +129,10 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             return true;
         }
         if !a.patterns.is_empty() && !a.patterns.iter().any(|p| matches(&name, p)) {
+            return true;
+        }
+        // git's iteration leaves out symrefs that resolve to nothing.
+        if repo.resolve(&r).is_none() {
             return true;
         }
         found = true;

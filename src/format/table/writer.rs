@@ -27,7 +27,8 @@ pub struct WriteOptions {
     /// does: trailing newlines dropped, one `\n` appended, several lines
     /// refused.
     pub exact_log_message: bool,
-    /// Do not pad blocks to the block size.
+    /// Do not pad blocks to the block size; the header's block size is then
+    /// 0, as the format requires of unaligned files.
     pub unpadded: bool,
 }
 
@@ -178,7 +179,10 @@ impl<W: Write> Writer<W> {
     fn header(&self) -> Header {
         Header {
             version: self.opts.hash.version(),
-            block_size: self.opts.block_size,
+            // The spec: "Unaligned files must set `block_size = 0`" (git's
+            // test-only unpadded mode writes the size; JGit, which relies on
+            // the rule, then reads padding where the next block starts).
+            block_size: if self.opts.unpadded { 0 } else { self.opts.block_size },
             min_update_index: self.min,
             max_update_index: self.max,
             hash: self.opts.hash,

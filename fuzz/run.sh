@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded fuzzing run of every target, seeded from fixtures/:
+# Bounded fuzzing run of every target, seeded from fixtures/ (git's and JGit's tables):
 #   fuzz/run.sh [SECONDS_PER_TARGET=60]
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Crashes land in
 # fuzz/artifacts/<target>/; turn each into a regression test in tests/corrupt.rs.
@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SECS=${1:-60}
 mkdir -p corpus/table_reader corpus/tables_list corpus/block corpus/update_ref_stdin
-for t in ../fixtures/*.git/reftable/*.ref; do cp -n "$t" corpus/table_reader/ 2>/dev/null || true; done
+for t in ../fixtures/*.git/reftable/*.ref ../fixtures/jgit/*.ref; do cp -n "$t" corpus/table_reader/ 2>/dev/null || true; done
 for l in ../fixtures/*.git/reftable/tables.list; do cp -n "$l" "corpus/tables_list/$(basename "$(dirname "$(dirname "$l")")").list" 2>/dev/null || true; done
 # Blocks: the first 4 KiB of each table, behind a selector byte (4 KiB blocks, 24-byte header).
-for t in ../fixtures/*.git/reftable/*.ref; do
+for t in ../fixtures/*.git/reftable/*.ref ../fixtures/jgit/*.ref; do
     { printf '\x05'; head -c 4096 "$t"; } > "corpus/block/$(basename "$t")"
 done
 # update-ref --stdin scripts, both forms.

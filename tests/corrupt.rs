@@ -17,6 +17,12 @@ fn fixture_tables() -> Vec<(String, Vec<u8>)> {
             ));
         }
     }
+    // Another implementation's tables (JGit): unaligned files with block
+    // size 0, restart intervals 1 to 65535, the largest block size.
+    for name in ["default", "unaligned", "small-unaligned", "huge-blocks", "tiny"] {
+        let p = common::fixtures().join("jgit").join(format!("{name}.ref"));
+        v.push((format!("jgit-{name}.ref"), std::fs::read(&p).unwrap()));
+    }
     v
 }
 

@@ -1105,4 +1105,7 @@ fn broken_refs_as_git_lists_them() {
         "{}",
         out.stderr
     );
+    // Once, also where the format reads objects (a first pass looks for missing ones).
+    let out = same(&dir, &["for-each-ref"]);
+    assert_eq!(out.stderr.matches("ignoring broken ref").count(), 1, "{}", out.stderr);
 }

@@ -178,11 +178,13 @@ impl Ctx<'_> {
     /// that resolves to nothing is left out silently, a ref naming the
     /// null object id with a warning (git's `REF_ISBROKEN`). Refs naming a
     /// missing object are listed (git's default `GIT_REF_PARANOIA`).
-    fn listed(&self, r: &Reference) -> bool {
+    fn listed(&self, r: &Reference, warn: bool) -> bool {
         match self.repo.resolve(r) {
             None => false,
             Some(id) if id.is_null() => {
-                eprintln!("warning: ignoring broken ref {}", r.name.as_bstr());
+                if warn {
+                    eprintln!("warning: ignoring broken ref {}", r.name.as_bstr());
+                }
                 false
             }
             Some(_) => true,
@@ -285,9 +287,9 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         buf.push(b'\n');
         Ok(())
     };
-    let keep = |r: &Reference| {
+    let keep = |r: &Reference, warn: bool| {
         (a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&r.name.as_bstr().to_str_lossy(), p)))
-            && ctx.listed(r)
+            && ctx.listed(r, warn)
     };
     let default_sort = a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname");
     let limit = a.count.unwrap_or(usize::MAX);
@@ -307,7 +309,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         // several git names depends on its merge sort; this names the first.
         let mut failed = None;
         repo.for_each("refs/", &mut |r| {
-            if keep(&r) {
+            if keep(&r, false) {
                 failed = object_atoms.iter().find_map(|at| ctx.atom(&r, at).err());
             }
             failed.is_none()
@@ -323,7 +325,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             if n >= limit {
                 return false;
             }
-            if keep(&r) {
+            if keep(&r, true) {
                 n += 1;
                 if let Err(e) = line(&mut buf, &r).and_then(|()| Ok(out.write_all(&buf)?)) {
                     err = Some(e);
@@ -339,7 +341,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     }
     let mut all = Vec::new();
     repo.for_each("refs/", &mut |r| {
-        if keep(&r) {
+        if keep(&r, true) {
             all.push(r);
         }
         true

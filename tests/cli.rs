@@ -1109,3 +1109,12 @@ fn broken_refs_as_git_lists_them() {
     let out = same(&dir, &["for-each-ref"]);
     assert_eq!(out.stderr.matches("ignoring broken ref").count(), 1, "{}", out.stderr);
 }
+
+/// The whole message, hint included, for a name that is no revision.
+#[test]
+fn reflog_of_an_unknown_name_words_as_git() {
+    let (_t, dir) = fixture_copy("sha1.git");
+    let args = ["reflog", "show", "refs/heads/nope"];
+    let (a, b) = (ours(&dir, &args, None), theirs(&dir, &args, None));
+    assert_eq!((a.code, &a.stderr), (b.code, &b.stderr));
+}

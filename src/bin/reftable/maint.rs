@@ -51,13 +51,20 @@ fn log_name(repo: &Repo, name: &str) -> Option<String> {
     Some(r.name.as_bstr().to_str_lossy().into_owned())
 }
 
+/// git's error for a name that is neither a revision nor a path, with its hint.
+fn ambiguous(name: &str) -> Fatal {
+    Fatal::msg(format!(
+        "ambiguous argument '{name}': unknown revision or path not in the working tree.\n\
+         Use '--' to separate paths from revisions, like this:\n\
+         'git <command> [<revision>...] -- [<file>...]'"
+    ))
+}
+
 pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fatal> {
     match cmd {
         Reflog::Show { no_abbrev_commit, name } => {
             let Some(full) = log_name(repo, &name) else {
-                return Err(Fatal::msg(format!(
-                    "ambiguous argument '{name}': unknown revision or path not in the working tree."
-                )));
+                return Err(ambiguous(&name));
             };
             // Like git, the name must resolve to an object (an unborn HEAD does not).
             if let Some(r) = repo.exact(full.as_str().into()) {
@@ -69,9 +76,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                             "your current branch '{branch}' does not have any commits yet"
                         )));
                     }
-                    return Err(Fatal::msg(format!(
-                        "ambiguous argument '{name}': unknown revision or path not in the working tree."
-                    )));
+                    return Err(ambiguous(&name));
                 }
             }
             let fname = gix_ref::FullName::try_from(full.as_str()).map_err(|e| Fatal::msg(e.to_string()))?;

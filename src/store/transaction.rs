@@ -452,7 +452,10 @@ impl<'s> Transaction<'s> {
                 Change::Delete { log, .. } => (None, *log, BString::default(), false),
             };
             let unchanged = new_target.is_some() && new_target == p.previous;
-            if log_mode == RefLog::AndReference && !unchanged {
+            // Deleting a ref that does not exist writes nothing (git skips
+            // such an update altogether).
+            let nothing = new_target.is_none() && p.previous.is_none();
+            if log_mode == RefLog::AndReference && !unchanged && !nothing {
                 let value = match &new_target {
                     Some(Target::Object(id)) => match p.peeled {
                         Some(peeled) => RefValue::Val2 {
@@ -467,9 +470,11 @@ impl<'s> Transaction<'s> {
                 refs.entry(p.which.clone()).or_default().insert(p.local.clone(), value);
             }
             let was_symbolic = matches!(p.previous, Some(Target::Symbolic(_)));
-            if new_target.is_none() && log_mode == RefLog::AndReference && was_symbolic {
-                // Deleting a symbolic ref keeps its reflog, as git does.
-            } else if new_target.is_none() && log_mode == RefLog::AndReference {
+            // Deleting a symbolic ref keeps its reflog and logs the
+            // deletion like an update (git's reftable backend); deleting
+            // any other ref deletes its reflog.
+            if nothing {
+            } else if new_target.is_none() && log_mode == RefLog::AndReference && !was_symbolic {
                 // Deleting a ref deletes its reflog: tombstone every entry.
                 let stack = stacks.get(store, &p.which)?;
                 let merged = stack.merged();
@@ -480,6 +485,35 @@ impl<'s> Transaction<'s> {
                         break;
                     }
                     entries.insert((p.local.clone(), Reverse(l.update_index)), LogValue::Deletion);
+                }
+                // Deleting the branch HEAD points to is logged for HEAD (git's
+                // HEAD update goes along with every update of its branch).
+                let head_which = head_stack(linked);
+                if let (Some(Target::Object(old)), Some((sname, semail, time)), true, Some(&head_ui)) = (
+                    &p.previous,
+                    &sig,
+                    head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
+                    ui.get(&head_which),
+                ) {
+                    let head_has_log = {
+                        let mut it = stacks.get(store, &head_which)?.merged().seek_log(b"HEAD")?;
+                        it.next_log()?.is_some_and(|l| l.name == b"HEAD")
+                    };
+                    if head_has_log || autocreate_reflog(mode, b"HEAD") {
+                        let entry = LogUpdate {
+                            old_id: old.as_bytes().to_vec(),
+                            new_id: zero.as_bytes().to_vec(),
+                            name: sname.to_vec(),
+                            email: semail.to_vec(),
+                            time: time.seconds.max(0) as u64,
+                            tz_offset: seconds_to_tz(time.offset),
+                            message: Vec::new(),
+                        };
+                        logs.entry(head_which)
+                            .or_default()
+                            .entry((b"HEAD".to_vec(), Reverse(head_ui)))
+                            .or_insert(LogValue::Update(entry));
+                    }
                 }
             } else if let (false, Some((sname, semail, time))) = (unchanged, &sig) {
                 let has_log = {
@@ -501,9 +535,12 @@ impl<'s> Transaction<'s> {
                             None => zero,
                         })
                     };
+                    let new_id = resolve(new_target.as_ref())?;
+                    // git logs no update to a symref whose target does not resolve.
+                    let dangling = matches!(new_target, Some(Target::Symbolic(_))) && new_id.is_null();
                     let entry = LogUpdate {
                         old_id: resolve(p.previous.as_ref())?.as_bytes().to_vec(),
-                        new_id: resolve(new_target.as_ref())?.as_bytes().to_vec(),
+                        new_id: new_id.as_bytes().to_vec(),
                         name: sname.to_vec(),
                         email: semail.to_vec(),
                         time: time.seconds.max(0) as u64,
@@ -512,7 +549,8 @@ impl<'s> Transaction<'s> {
                     };
                     // An update of the branch HEAD points to is logged for HEAD too.
                     let head_which = head_stack(linked);
-                    if let (true, Some(&head_ui)) = (
+                    if let (false, true, Some(&head_ui)) = (
+                        dangling,
                         head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
                         ui.get(&head_which),
                     ) {
@@ -521,9 +559,11 @@ impl<'s> Transaction<'s> {
                             .entry((b"HEAD".to_vec(), Reverse(head_ui)))
                             .or_insert_with(|| LogValue::Update(entry.clone()));
                     }
-                    logs.entry(p.which.clone())
-                        .or_default()
-                        .insert((p.local.clone(), Reverse(idx)), LogValue::Update(entry));
+                    if !dangling {
+                        logs.entry(p.which.clone())
+                            .or_default()
+                            .insert((p.local.clone(), Reverse(idx)), LogValue::Update(entry));
+                    }
                 }
             }
             let mut edit = p.edit;

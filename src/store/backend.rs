@@ -6,8 +6,8 @@
 
 use gix_ref::bstr::{BStr, ByteSlice};
 use gix_ref::log::Line;
-use gix_ref::transaction::RefEdit;
-use gix_ref::{FullNameRef, Reference};
+use gix_ref::transaction::{Change, RefEdit, RefLog};
+use gix_ref::{FullNameRef, Reference, Target};
 
 use super::{Error, Store};
 
@@ -213,7 +213,93 @@ impl RefStore for gix_ref::file::Store {
     }
 
     fn transaction(&self) -> Box<dyn RefTransaction<'_> + '_> {
-        Box::new(gix_ref::file::Store::transaction(self))
+        Box::new(FileTransaction {
+            store: self,
+            inner: gix_ref::file::Store::transaction(self),
+        })
+    }
+}
+
+/// gix-ref's transaction with git's HEAD logging: an update of the branch
+/// HEAD points to, named directly, is logged for HEAD too (gix-ref logs
+/// HEAD only for edits made through it). Deletions are left as gix-ref
+/// does them.
+struct FileTransaction<'s> {
+    store: &'s gix_ref::file::Store,
+    inner: gix_ref::file::Transaction<'s, 's>,
+}
+
+impl<'s> RefTransaction<'s> for FileTransaction<'s> {
+    fn prepare(
+        self: Box<Self>,
+        mut edits: Vec<RefEdit>,
+        lock_fail_mode: gix_lock::acquire::Fail,
+    ) -> Result<Box<dyn RefTransaction<'s> + 's>, BackendError> {
+        let head = self.store.try_find("HEAD")?.and_then(|h| match h.target {
+            Target::Symbolic(branch) => Some(branch),
+            Target::Object(_) => None,
+        });
+        // The edit goes through HEAD instead, which gix-ref splits into a
+        // HEAD reflog entry (with the branch's old value) and the update.
+        let mut added = false;
+        if let Some(branch) = head.filter(|_| !edits.iter().any(|e| e.name.as_bstr() == "HEAD")) {
+            for e in edits.iter_mut().filter(|e| e.name == branch) {
+                if matches!(&e.change, Change::Update { log, .. } if log.mode == RefLog::AndReference) {
+                    e.name = "HEAD".try_into().expect("valid");
+                    e.deref = true;
+                    added = true;
+                }
+            }
+        }
+        Ok(Box::new(PreparedFileTransaction {
+            inner: gix_ref::file::Transaction::prepare(self.inner, edits, lock_fail_mode, lock_fail_mode)?,
+            added,
+        }))
+    }
+    fn commit(self: Box<Self>, committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Vec<RefEdit>, BackendError> {
+        gix_ref::file::Transaction::commit(self.inner, committer)
+    }
+    fn rollback(self: Box<Self>) -> Vec<RefEdit> {
+        gix_ref::file::Transaction::rollback(self.inner)
+    }
+}
+
+/// A prepared [`FileTransaction`]: the HEAD edits it added are not reported.
+struct PreparedFileTransaction<'s> {
+    inner: gix_ref::file::Transaction<'s, 's>,
+    added: bool,
+}
+
+impl PreparedFileTransaction<'_> {
+    fn strip_if(added: bool, mut edits: Vec<RefEdit>) -> Vec<RefEdit> {
+        if added {
+            edits.retain(|e| {
+                !(e.name.as_bstr() == "HEAD"
+                    && !e.deref
+                    && matches!(&e.change, Change::Update { log, .. } if log.mode == RefLog::Only))
+            });
+        }
+        edits
+    }
+}
+
+impl<'s> RefTransaction<'s> for PreparedFileTransaction<'s> {
+    fn prepare(
+        self: Box<Self>,
+        edits: Vec<RefEdit>,
+        lock_fail_mode: gix_lock::acquire::Fail,
+    ) -> Result<Box<dyn RefTransaction<'s> + 's>, BackendError> {
+        // As gix-ref: a prepared transaction takes no more edits.
+        Box::new(self.inner).prepare(edits, lock_fail_mode)
+    }
+    fn commit(self: Box<Self>, committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Vec<RefEdit>, BackendError> {
+        let added = self.added;
+        let edits = gix_ref::file::Transaction::commit(self.inner, committer)?;
+        Ok(PreparedFileTransaction::strip_if(added, edits))
+    }
+    fn rollback(self: Box<Self>) -> Vec<RefEdit> {
+        let added = self.added;
+        PreparedFileTransaction::strip_if(added, gix_ref::file::Transaction::rollback(self.inner))
     }
 }
 

@@ -278,7 +278,9 @@ fn twin_step(a: &Path, b: &Path, label: &str, args: &[&str], stdin: Option<&str>
 
 fn state(dir: &Path) -> String {
     let mut s = git_out(dir, &["for-each-ref", "--format=%(refname) %(objectname) %(symref)"]);
-    s += &git_out(dir, &["rev-parse", "--symbolic-full-name", "HEAD"]);
+    // HEAD may name an unborn branch.
+    let head = git(dir).args(["symbolic-ref", "-q", "HEAD"]).output().unwrap();
+    s += &format!("HEAD: {}", String::from_utf8_lossy(&head.stdout));
     let names: Vec<String> = git_out(dir, &["reflog", "list"]).lines().map(str::to_owned).collect();
     for r in names {
         s += &format!("{r}:\n");
@@ -1117,4 +1119,94 @@ fn reflog_of_an_unknown_name_words_as_git() {
     let args = ["reflog", "show", "refs/heads/nope"];
     let (a, b) = (ours(&dir, &args, None), theirs(&dir, &args, None));
     assert_eq!((a.code, &a.stderr), (b.code, &b.stderr));
+}
+
+/// What edits and `verify` lines expect, checked as git checks it: creating
+/// a ref that exists fails even with the same value (gix-ref allows that),
+/// deleting a missing ref without an old value does nothing, object ids are
+/// compared with what a symref resolves to, `symref-*` need no-deref; a
+/// deleted symref and the deleted branch of HEAD log as git logs them, a
+/// symref to nothing logs nothing. The whole stderr, and the number of
+/// tables (our tables are as big as git's, so auto-compaction agrees), match
+/// on reftable; exit codes, refs and reflogs on files too.
+#[test]
+fn expectations_as_git_checks_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (format, hash) in [("reftable", "sha1"), ("files", "sha1")] {
+        let (a, b, c) = twin(tmp.path(), format, hash);
+        git_out(&a, &["symbolic-ref", "refs/heads/sy", "refs/heads/main"]);
+        git_out(&b, &["symbolic-ref", "refs/heads/sy", "refs/heads/main"]);
+        let (zero, wrong) = ("0".repeat(40), "1".repeat(40));
+        let (h, p) = (&c[0], &c[1]);
+        let scripts = [
+            format!("create refs/heads/main {h}\n"),
+            format!("update refs/heads/main {h} {zero}\n"),
+            format!("update HEAD {h} {zero}\n"),
+            format!("update refs/heads/zz {h} {wrong}\n"),
+            format!("verify refs/heads/zz {wrong}\n"),
+            format!("verify refs/heads/main {wrong}\n"),
+            format!("verify refs/heads/main {zero}\n"),
+            format!("verify HEAD {h}\n"),
+            format!("option no-deref\nverify HEAD {h}\n"),
+            format!("option no-deref\nverify HEAD {zero}\n"),
+            "delete refs/heads/nope\n".to_owned(),
+            "option no-deref\nsymref-delete refs/heads/nope\n".to_owned(),
+            "symref-verify HEAD refs/heads/main\n".to_owned(),
+            "symref-delete refs/heads/sy\n".to_owned(),
+            "option no-deref\nsymref-verify HEAD refs/heads/main\n".to_owned(),
+            "option no-deref\nsymref-verify HEAD refs/heads/other\n".to_owned(),
+            "option no-deref\nsymref-verify refs/heads/main refs/heads/other\n".to_owned(),
+            "option no-deref\nsymref-verify refs/heads/nope refs/heads/other\n".to_owned(),
+            "option no-deref\nsymref-verify HEAD\n".to_owned(),
+            "symref-create refs/heads/sy refs/heads/main\n".to_owned(),
+            format!("update refs/heads/a {h}\nupdate refs/heads/b {h}\ndelete refs/heads/a\n"),
+            format!("create refs/heads/a {p}\ndelete refs/heads/nope\nverify refs/heads/main {h}\n"),
+            "option no-deref\nsymref-update refs/heads/dangling refs/heads/x\n".to_owned(),
+            "option no-deref\nsymref-delete refs/heads/sy\n".to_owned(),
+            format!("update refs/heads/main {p} {h}\n"),
+            "delete refs/heads/main\n".to_owned(),
+        ];
+        let label = format!("{format}/{hash}");
+        for script in &scripts {
+            let args = ["update-ref", "--stdin"];
+            let (x, y) = (ours(&a, &args, Some(script)), theirs(&b, &args, Some(script)));
+            twin_step(
+                &a,
+                &b,
+                &format!("{label} after {script:?}"),
+                &["show-ref", "--head"],
+                None,
+            );
+            assert_eq!(
+                x.code, y.code,
+                "{label} {script:?}: ours {:?} git {:?}",
+                x.stderr, y.stderr
+            );
+            if format == "reftable" {
+                assert_eq!(x.stderr, y.stderr, "{label} {script:?}");
+                let tables = |d: &Path| {
+                    std::fs::read_to_string(d.join(".git/reftable/tables.list"))
+                        .unwrap()
+                        .lines()
+                        .count()
+                };
+                assert_eq!(tables(&a), tables(&b), "{label} {script:?}: tables");
+            } else {
+                assert_eq!(first_word(&x.stderr), first_word(&y.stderr), "{label} {script:?}");
+            }
+        }
+        // The command-line forms: an empty old value must not exist; -d
+        // treats a zero or empty one as "any".
+        for args in [
+            &["update-ref", "refs/heads/n", h.as_str(), ""][..],
+            &["update-ref", "refs/heads/n", h.as_str(), ""],
+            &["update-ref", "refs/heads/n", p.as_str(), &zero],
+            &["update-ref", "-d", "refs/heads/nope"],
+            &["update-ref", "-d", "refs/heads/nope", &zero],
+            &["update-ref", "-d", "refs/heads/nope", ""],
+            &["update-ref", "-d", "refs/heads/n", &wrong],
+        ] {
+            twin_step(&a, &b, &label, args, None);
+        }
+    }
 }

@@ -45,8 +45,11 @@ use crate::format::{LogRecordRef, LogUpdateRef, LogValueRef, RefRecordRef, RefVa
 pub enum Expect {
     /// Whatever it is (`update <ref> <new>`).
     Any,
-    /// It must not exist, or already have the new value (`create`).
+    /// It must not exist, or already have the new value (gix-ref's
+    /// `PreviousValue::MustNotExist`).
     MustNotExist,
+    /// It must not exist at all (git's `create`, and a zero old value).
+    Absent,
     /// It must point to this object (`update <ref> <new> <old>`).
     MustMatch(ObjectId),
 }
@@ -56,6 +59,7 @@ pub enum Expect {
 enum Old {
     Any,
     MustNotExist,
+    Absent,
     MustMatch(u32),
 }
 
@@ -129,6 +133,7 @@ impl Bulk {
         let old = match old {
             Expect::Any => Old::Any,
             Expect::MustNotExist => Old::MustNotExist,
+            Expect::Absent => Old::Absent,
             Expect::MustMatch(id) => Old::MustMatch(self.intern(id)),
         };
         self.names.extend_from_slice(name);
@@ -180,7 +185,9 @@ impl Bulk {
                     },
                     expected: match e.old {
                         Old::Any => PreviousValue::Any,
-                        Old::MustNotExist => PreviousValue::MustNotExist,
+                        // The transaction has gix-ref's rule only: callers
+                        // wanting git's check it themselves.
+                        Old::MustNotExist | Old::Absent => PreviousValue::MustNotExist,
                         Old::MustMatch(id) => PreviousValue::MustExistAndMatch(Target::Object(ids[id as usize])),
                     },
                     new: Target::Object(ids[e.new as usize]),
@@ -267,11 +274,12 @@ impl Store {
                 let ok = match e.old {
                     Old::Any => true,
                     Old::MustNotExist => current.is_none() || current == Some(new),
+                    Old::Absent => current.is_none(),
                     Old::MustMatch(id) => current == Some(bulk.ids[id as usize]),
                 };
                 if !ok {
                     let expected = match e.old {
-                        Old::MustNotExist => "missing".to_string(),
+                        Old::MustNotExist | Old::Absent => "missing".to_string(),
                         Old::MustMatch(id) => bulk.ids[id as usize].to_string(),
                         Old::Any => unreachable!("always ok"),
                     };

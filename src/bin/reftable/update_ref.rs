@@ -133,7 +133,11 @@ fn check_exists(repo: &Repo, name: &str, id: ObjectId) -> Result<(), Fatal> {
 struct Batch<'r> {
     repo: &'r Repo,
     edits: Vec<RefEdit>,
-    verify: Vec<(FullName, PreviousValue)>,
+    /// What each edit and `verify` line expects, checked with git's rules
+    /// once the transaction holds its locks (the store gets no
+    /// expectations: gix-ref's differ, e.g. creating a ref that already
+    /// has the new value succeeds there and fails in git).
+    expect: Vec<Expectation>,
     message: String,
     create_reflog: bool,
 }
@@ -160,20 +164,17 @@ impl Batch<'_> {
     fn push_update(&mut self, full: FullName, new_id: ObjectId, expected: PreviousValue, deref: bool) {
         let change = if new_id.is_null() {
             Change::Delete {
-                expected: if expected == PreviousValue::MustNotExist {
-                    PreviousValue::Any
-                } else {
-                    expected
-                },
+                expected: PreviousValue::Any,
                 log: RefLog::AndReference,
             }
         } else {
             Change::Update {
                 log: self.log(),
-                expected,
+                expected: PreviousValue::Any,
                 new: Target::Object(new_id),
             }
         };
+        self.expect(full.clone(), expected, deref);
         self.edits.push(RefEdit {
             change,
             name: full,
@@ -181,37 +182,63 @@ impl Batch<'_> {
         });
     }
 
-    fn delete(&mut self, name: &str, old: Option<&str>, deref: bool) -> Result<(), Fatal> {
+    /// A deletion; `old` as the command line gives it (`cli`: a zero or
+    /// empty old value means "any", for backwards compatibility as git
+    /// says) or as a `delete` line does (zero is an error). Deleting a ref
+    /// that does not exist, with no old value, does nothing.
+    fn delete(&mut self, name: &str, old: Option<&str>, deref: bool, cli: bool) -> Result<(), Fatal> {
         let full = full_name(name)?;
         let expected = match expected(self.repo, old)? {
+            PreviousValue::MustNotExist if cli => PreviousValue::Any,
             PreviousValue::MustNotExist => return Err(Fatal::msg(format!("delete {name}: zero <old-oid>"))),
-            PreviousValue::Any => PreviousValue::MustExist,
             e => e,
         };
+        self.push_delete(full, expected, deref);
+        Ok(())
+    }
+
+    fn push_delete(&mut self, full: FullName, expected: PreviousValue, deref: bool) {
+        self.expect(full.clone(), expected, deref);
         self.edits.push(RefEdit {
             change: Change::Delete {
-                expected,
+                expected: PreviousValue::Any,
                 log: RefLog::AndReference,
             },
             name: full,
             deref,
         });
-        Ok(())
     }
 
     fn symref(&mut self, name: &str, target: &str, expected: PreviousValue) -> Result<(), Fatal> {
         let full = full_name(name)?;
         let target = full_name(target)?;
+        self.expect(full.clone(), expected, false);
         self.edits.push(RefEdit {
             change: Change::Update {
                 log: self.log(),
-                expected,
+                expected: PreviousValue::Any,
                 new: Target::Symbolic(target),
             },
             name: full,
             deref: false,
         });
         Ok(())
+    }
+
+    /// Edits whose expectations are to be checked as git does.
+    fn push_edits(&mut self, edits: impl Iterator<Item = RefEdit>) {
+        for mut e in edits {
+            let (Change::Update { expected, .. } | Change::Delete { expected, .. }) = &mut e.change;
+            let expected = std::mem::replace(expected, PreviousValue::Any);
+            self.expect(e.name.clone(), expected, e.deref);
+            self.edits.push(e);
+        }
+    }
+
+    fn expect(&mut self, name: FullName, expected: PreviousValue, deref: bool) {
+        if expected != PreviousValue::Any {
+            self.expect.push(Expectation { name, expected, deref });
+        }
     }
 
     /// Commits what the script left pending, with a spinner for big ones.
@@ -224,13 +251,14 @@ impl Batch<'_> {
         res
     }
 
-    /// Commits all edits in one transaction, checking the `verify` lines
-    /// after its locks are taken (so nobody changes them in between).
+    /// Commits all edits in one transaction, checking what they and the
+    /// `verify` lines expect after its locks are taken (so nobody changes
+    /// the refs in between).
     fn commit(&mut self) -> Result<(), Fatal> {
-        let verify = std::mem::take(&mut self.verify);
+        let expect = std::mem::take(&mut self.expect);
         let edits = std::mem::take(&mut self.edits);
         if edits.is_empty() {
-            return check_verify(self.repo, verify);
+            return check_expected(self.repo, &expect);
         }
         // The reftable store checks new objects itself while preparing (one
         // lookup per object, not two); the files store does not.
@@ -254,7 +282,7 @@ impl Batch<'_> {
             .transaction()
             .prepare(edits, lock)
             .map_err(|e| Fatal::msg(describe(&e)))?;
-        if let Err(f) = check_verify(self.repo, verify) {
+        if let Err(f) = check_expected(self.repo, &expect) {
             prepared.rollback();
             return Err(f);
         }
@@ -265,25 +293,67 @@ impl Batch<'_> {
     }
 }
 
-/// Checks `verify` lines against the current values.
-fn check_verify(repo: &Repo, verify: Vec<(FullName, PreviousValue)>) -> Result<(), Fatal> {
-    for (name, expected) in verify {
-        let current = repo.exact(name.as_bstr()).map(|r| r.target);
-        let ok = match &expected {
-            PreviousValue::MustNotExist => current.is_none(),
-            PreviousValue::MustExistAndMatch(t) => current.as_ref() == Some(t),
-            PreviousValue::MustExist => current.is_some(),
-            _ => true,
-        };
-        if !ok {
-            let is = match current {
-                Some(Target::Object(id)) => id.to_string(),
-                Some(Target::Symbolic(t)) => t.to_string(),
-                None => "missing".into(),
-            };
-            return Err(Fatal::msg(format!(
-                "cannot lock ref '{name}': is at {is} but expected {expected:?}"
-            )));
+/// What one edit or `verify` line expects of a ref.
+struct Expectation {
+    name: FullName,
+    expected: PreviousValue,
+    /// Whether the edit goes through symrefs (object ids are compared
+    /// with the resolved value either way, as git does).
+    deref: bool,
+}
+
+/// Checks expectations against the current values, worded as git's
+/// reftable backend words a failed one.
+fn check_expected(repo: &Repo, expect: &[Expectation]) -> Result<(), Fatal> {
+    for e in expect {
+        let name = e.name.as_bstr();
+        let own = repo.exact(name).map(|r| r.target);
+        // The ref at the end of the symref chain, and its value.
+        let (mut last, mut value) = (name.to_owned(), own.clone());
+        for _ in 0..5 {
+            match value {
+                Some(Target::Symbolic(t)) => {
+                    value = repo.exact(t.as_bstr()).map(|r| r.target);
+                    last = t.as_bstr().to_owned();
+                }
+                _ => break,
+            }
+        }
+        let lock = |what: String| Err(Fatal::msg(format!("cannot lock ref '{name}': {what}")));
+        let unresolved = || lock(format!("unable to resolve reference '{last}'"));
+        match &e.expected {
+            PreviousValue::Any => {}
+            PreviousValue::MustNotExist => {
+                if (if e.deref { &value } else { &own }).is_some() {
+                    return lock("reference already exists".into());
+                }
+            }
+            PreviousValue::MustExist => {
+                if value.is_none() {
+                    return unresolved();
+                }
+            }
+            PreviousValue::MustExistAndMatch(Target::Object(id))
+            | PreviousValue::ExistingMustMatch(Target::Object(id)) => match &value {
+                Some(Target::Object(v)) if v == id => {}
+                Some(Target::Object(v)) => return lock(format!("is at {v} but expected {id}")),
+                None if matches!(e.expected, PreviousValue::ExistingMustMatch(_)) => {}
+                _ => return unresolved(),
+            },
+            PreviousValue::MustExistAndMatch(Target::Symbolic(t))
+            | PreviousValue::ExistingMustMatch(Target::Symbolic(t)) => match &own {
+                Some(Target::Symbolic(v)) if v == t => {}
+                Some(Target::Symbolic(v)) => {
+                    return Err(Fatal::msg(format!(
+                        "verifying symref target: '{name}': is at {v} but expected {t}"
+                    )))
+                }
+                Some(Target::Object(_)) => {
+                    return lock(format!("expected symref with target '{t}': but is a regular ref"))
+                }
+                None if matches!(e.expected, PreviousValue::ExistingMustMatch(_)) => {}
+                None => return unresolved(),
+            },
         }
     }
     Ok(())
@@ -307,6 +377,13 @@ pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {
 /// Words a store error as git does where it matters to scripts.
 fn describe(e: &gix_error::Error) -> String {
     match e.downcast_any_ref::<reftable::store::Error>() {
+        // As git's reftable backend words it (the bulk import checks these).
+        Some(reftable::store::Error::OutOfDate { name, expected, .. }) if expected == "missing" => {
+            format!("cannot lock ref '{name}': reference already exists")
+        }
+        Some(reftable::store::Error::OutOfDate { name, actual, .. }) if actual == "missing" => {
+            format!("cannot lock ref '{name}': unable to resolve reference '{name}'")
+        }
         Some(reftable::store::Error::OutOfDate { name, expected, actual }) => {
             format!("cannot lock ref '{name}': is at {actual} but expected {expected}")
         }
@@ -314,6 +391,9 @@ fn describe(e: &gix_error::Error) -> String {
             format!("'{conflict}' exists; cannot create '{name}'")
         }
         Some(reftable::store::Error::MissingObject { name, id }) => nonexistent(name, id),
+        Some(reftable::store::Error::DuplicateEdit { name }) => {
+            format!("multiple updates for ref '{name}' not allowed")
+        }
         _ => e.to_string().lines().next().unwrap_or("update failed").to_owned(),
     }
 }
@@ -322,15 +402,15 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     let mut batch = Batch {
         repo,
         edits: Vec::new(),
-        verify: Vec::new(),
+        expect: Vec::new(),
         message: a.message.clone().unwrap_or_default(),
         create_reflog: a.create_reflog,
     };
     if !a.stdin {
         let deref = !a.no_deref;
         match (a.delete, a.args.as_slice()) {
-            (true, [name]) => batch.delete(name, None, deref)?,
-            (true, [name, old]) => batch.delete(name, Some(old), deref)?,
+            (true, [name]) => batch.delete(name, None, deref, true)?,
+            (true, [name, old]) => batch.delete(name, Some(old), deref, true)?,
             (false, [name, new]) => return single_update(&mut batch, name, new, None, deref),
             (false, [name, new, old]) => return single_update(&mut batch, name, new, Some(old), deref),
             _ => return Err(Fatal::usage("usage: reftable update-ref [<options>] -d <refname> [<old-oid>]\n   or: reftable update-ref [<options>] <refname> <new-oid> [<old-oid>]\n   or: reftable update-ref [<options>] --stdin [-z]")),
@@ -358,7 +438,12 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
 /// fails once the values are parsed is reported for the ref.
 fn single_update(batch: &mut Batch<'_>, name: &str, new: &str, old: Option<&str>, deref: bool) -> Result<i32, Fatal> {
     let new_id = rev(batch.repo, new)?;
-    let expected = expected(batch.repo, old)?;
+    // On the command line an empty old value, like a zero one, means that
+    // the ref must not exist (in `-z` input it means none is given).
+    let expected = match old {
+        Some("") => PreviousValue::MustNotExist,
+        old => expected(batch.repo, old)?,
+    };
     let failed = |msg: String| Fatal::msg(format!("update_ref failed for ref '{name}': {msg}"));
     let full =
         FullName::try_from(name).map_err(|_| failed(format!("refusing to update ref with bad name '{name}'")))?;
@@ -389,6 +474,15 @@ fn stdin(batch: &mut Batch<'_>, input: &[u8], z: bool, out: &mut dyn Write) -> R
 /// Applies one instruction to the batch (`no_deref`: `option no-deref` is pending).
 fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &mut dyn Write) -> Result<(), Fatal> {
     let deref = !std::mem::take(no_deref);
+    match ins {
+        Instruction::SymrefDelete { .. } if deref => {
+            return Err(Fatal::msg("symref-delete: cannot operate with deref mode"))
+        }
+        Instruction::SymrefVerify { .. } if deref => {
+            return Err(Fatal::msg("symref-verify: cannot operate with deref mode"))
+        }
+        _ => {}
+    }
     // Without `option no-deref`, git checks a symref's old target on the
     // ref it resolves to, which is never symbolic.
     let old_target = match ins {
@@ -396,14 +490,6 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
             name,
             old: Some(OldValue::Ref(t)),
             ..
-        } => Some((name, t)),
-        Instruction::SymrefDelete {
-            name,
-            old_target: Some(t),
-        }
-        | Instruction::SymrefVerify {
-            name,
-            old_target: Some(t),
         } => Some((name, t)),
         _ => None,
     };
@@ -426,13 +512,13 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
             let zero = ObjectId::null(new_id.kind()).to_string();
             batch.update(s(name)?, s(new)?, Some(&zero), deref)?
         }
-        Instruction::Delete { name, old } => batch.delete(s(name)?, opt(old)?, deref)?,
+        Instruction::Delete { name, old } => batch.delete(s(name)?, opt(old)?, deref, false)?,
         Instruction::Verify { name, old } => {
             let e = match expected(batch.repo, opt(old)?)? {
                 PreviousValue::Any => PreviousValue::MustNotExist,
                 e => e,
             };
-            batch.verify.push((full_name(s(name)?)?, e));
+            batch.expect(full_name(s(name)?)?, e, deref);
         }
         Instruction::SymrefUpdate { name, target, old } => {
             let e = match old {
@@ -448,23 +534,16 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
         Instruction::SymrefDelete { name, old_target } => {
             let e = match old_target {
                 Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
-                None => PreviousValue::MustExist,
+                None => PreviousValue::Any,
             };
-            batch.edits.push(RefEdit {
-                change: Change::Delete {
-                    expected: e,
-                    log: RefLog::AndReference,
-                },
-                name: full_name(s(name)?)?,
-                deref: false,
-            });
+            batch.push_delete(full_name(s(name)?)?, e, false);
         }
         Instruction::SymrefVerify { name, old_target } => {
             let e = match old_target {
                 Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
                 None => PreviousValue::MustNotExist,
             };
-            batch.verify.push((full_name(s(name)?)?, e));
+            batch.expect(full_name(s(name)?)?, e, false);
         }
         Instruction::NoDeref => *no_deref = true,
         Instruction::Start | Instruction::Prepare | Instruction::Commit | Instruction::Abort => {
@@ -477,7 +556,7 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 }
                 _ => {
                     batch.edits.clear();
-                    batch.verify.clear();
+                    batch.expect.clear();
                     "abort"
                 }
             };
@@ -540,7 +619,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
     crate::progress::done(pb);
     if let Some(b) = bulk.take() {
         if b.len() < threshold {
-            batch.edits.extend(b.into_edits());
+            batch.push_edits(b.into_edits());
         } else {
             let committer = crate::ident::committer(repo.gix()?)?;
             let mut buf = gix_date::parse::TimeBuf::default();
@@ -551,7 +630,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
             crate::progress::done(spin);
             match res.map_err(|e| Fatal::msg(describe(&e.into())))? {
                 Outcome::Applied => return Ok(()),
-                Outcome::NeedsTransaction(b) => batch.edits.extend(b.into_edits()),
+                Outcome::NeedsTransaction(b) => batch.push_edits(b.into_edits()),
             }
         }
     }
@@ -569,7 +648,7 @@ fn add_to_bulk(repo: &Repo, bulk: &mut Bulk, ins: &Instruction<'_>) -> Result<bo
     };
     let (name, new, old) = match *ins {
         Instruction::Create { name, new } => match hex(new) {
-            Some(id) if !id.is_null() => (name, id, Expect::MustNotExist),
+            Some(id) if !id.is_null() => (name, id, Expect::Absent),
             _ => return Ok(false),
         },
         Instruction::Update { name, new, old } => {
@@ -579,7 +658,7 @@ fn add_to_bulk(repo: &Repo, bulk: &mut Bulk, ins: &Instruction<'_>) -> Result<bo
             };
             let old = match old.map(hex) {
                 None => Expect::Any,
-                Some(Some(id)) if id.is_null() => Expect::MustNotExist,
+                Some(Some(id)) if id.is_null() => Expect::Absent,
                 Some(Some(id)) => Expect::MustMatch(id),
                 Some(None) => return Ok(false),
             };

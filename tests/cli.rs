@@ -1195,6 +1195,16 @@ fn expectations_as_git_checks_them() {
                 assert_eq!(first_word(&x.stderr), first_word(&y.stderr), "{label} {script:?}");
             }
         }
+        // The same failures through the bulk import (used for big scripts).
+        if format == "reftable" {
+            for script in &scripts[..4] {
+                let mut cmd = ours_cmd(&a);
+                cmd.args(["update-ref", "--stdin"]).env("REFTABLE_BULK_MIN", "1");
+                let x = run(cmd, Some(script));
+                let y = theirs(&b, &["update-ref", "--stdin"], Some(script));
+                assert_eq!((x.code, &x.stderr), (y.code, &y.stderr), "bulk: {script:?}");
+            }
+        }
         // The command-line forms: an empty old value must not exist; -d
         // treats a zero or empty one as "any".
         for args in [

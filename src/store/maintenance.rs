@@ -3,9 +3,24 @@
 
 use gix_ref::bstr::ByteSlice;
 
+use super::transaction::check_and_peel;
 use super::worktree::{route, Stacks, Which};
-use super::{Error, Store};
-use crate::format::{LogRecord, LogValue};
+use super::{lossy, oid, Error, Store};
+use crate::format::{LogRecord, LogUpdate, LogValue, LogValueRef, RefRecord, RefValue};
+
+/// How [`Store::reflog_expire`] treats the entries it keeps (git's
+/// `--rewrite` and `--updateref`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpireOptions {
+    /// Make each kept entry's old id the new id of the kept entry before it.
+    pub rewrite: bool,
+    /// Set the ref (unless symbolic) to the newest kept entry's new id.
+    pub update_ref: bool,
+}
+
+fn is_null(id: &[u8]) -> bool {
+    id.iter().all(|&b| b == 0)
+}
 
 /// A problem found by [`Store::verify`], worded like `git refs verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,44 +63,126 @@ impl Store {
     }
 
     /// Deletes the reflog entries of `name` (newest first, counted from 0)
-    /// for which `drop(index, time)` is true, with log tombstones in one
-    /// addition. Returns how many were deleted.
-    pub fn reflog_delete_where(&self, name: &[u8], mut drop: impl FnMut(usize, u64) -> bool) -> Result<usize, Error> {
+    /// for which `drop(index, time)` is true; see [`Store::reflog_expire`].
+    /// Returns how many were deleted.
+    pub fn reflog_delete_where(&self, name: &[u8], drop: impl FnMut(usize, u64) -> bool) -> Result<usize, Error> {
+        self.reflog_expire(name, ExpireOptions::default(), drop)
+    }
+
+    /// Expires reflog entries of `name` as git's reftable backend does
+    /// (`git reflog delete` and `git reflog expire`): one addition rewrites
+    /// every entry of the reflog, those for which `drop(index, time)` is
+    /// true (newest first, counted from 0) as tombstones; a reflog left
+    /// without entries gets git's existence marker (an entry from and to
+    /// the null id), so that it still exists. With
+    /// [`ExpireOptions::rewrite`] each kept entry's old id becomes the new
+    /// id of the kept entry before it; with [`ExpireOptions::update_ref`]
+    /// a ref that is not symbolic is set to the newest kept entry's new id.
+    /// A ref without a reflog is left alone. Returns how many entries were
+    /// deleted.
+    pub fn reflog_expire(
+        &self,
+        name: &[u8],
+        opts: ExpireOptions,
+        mut drop: impl FnMut(usize, u64) -> bool,
+    ) -> Result<usize, Error> {
         let stored = self.ns_in(name);
         let (which, local) = route(&stored, self.is_linked_worktree());
         let local = local.to_vec();
+        let kind = self.object_hash;
         let mut stacks = Stacks::open(self)?;
         let stack = stacks.get(self, &which)?;
         let mut add = stack.new_addition(true)?;
-        let mut doomed = Vec::new();
-        {
+        // Newest first, without the existence marker; whether there was any.
+        let mut entries: Vec<(u64, Option<LogUpdate>)> = Vec::new();
+        let mut exists = false;
+        let current = {
             let merged = add.stack().merged();
             let mut it = merged.seek_log(&local)?;
-            let mut i = 0;
             while let Some(l) = it.next_log()? {
                 if l.name != local.as_slice() {
                     break;
                 }
-                if let crate::format::LogValueRef::Update(u) = l.value {
-                    if drop(i, u.time) {
-                        doomed.push(l.update_index);
+                exists = true;
+                if let LogValueRef::Update(u) = l.value {
+                    if !is_null(u.old_id) || !is_null(u.new_id) {
+                        entries.push((l.update_index, Some(u.to_owned())));
                     }
-                    i += 1;
                 }
             }
-        }
-        if doomed.is_empty() {
+            merged.find_ref(&local)?.map(|r| r.value)
+        };
+        if !exists {
             return Ok(0);
         }
+        let mut deleted = 0;
+        for (i, (_, e)) in entries.iter_mut().enumerate() {
+            if e.as_ref().is_some_and(|u| drop(i, u.time)) {
+                *e = None;
+                deleted += 1;
+            }
+        }
+        // Oldest first, as git backfills the chain.
+        let mut last: Option<Vec<u8>> = None;
+        for (_, e) in entries.iter_mut().rev() {
+            if let Some(u) = e {
+                if let (true, Some(prev)) = (opts.rewrite, &last) {
+                    u.old_id = prev.clone();
+                }
+                last = Some(u.new_id.clone());
+            }
+        }
+        let update = match (opts.update_ref, &last, &current) {
+            (true, Some(id), Some(RefValue::Val1(_) | RefValue::Val2 { .. })) => {
+                let id = oid(id, kind)?;
+                Some(match &self.odb {
+                    Some(odb) => match check_and_peel(odb, &lossy(name.as_bstr()), id) {
+                        Ok(Some(peeled)) => RefValue::Val2 {
+                            value: id.as_bytes().to_vec(),
+                            peeled: peeled.as_bytes().to_vec(),
+                        },
+                        _ => RefValue::Val1(id.as_bytes().to_vec()),
+                    },
+                    None => RefValue::Val1(id.as_bytes().to_vec()),
+                })
+            }
+            _ => None,
+        };
+        let live = entries.iter().any(|(_, e)| e.is_some());
+        let zero = vec![0; kind.len_in_bytes()];
         let ui = add.next_update_index();
         add.add_table(|w| {
             w.set_limits(ui, ui)?;
-            for idx in &doomed {
+            if let Some(value) = update {
+                w.add_ref(
+                    &RefRecord {
+                        name: local.clone(),
+                        update_index: ui,
+                        value,
+                    }
+                    .as_ref(),
+                )?;
+            }
+            let marker = LogValue::Update(LogUpdate {
+                old_id: zero.clone(),
+                new_id: zero.clone(),
+                name: Vec::new(),
+                email: Vec::new(),
+                time: 0,
+                tz_offset: 0,
+                message: Vec::new(),
+            });
+            let records = (!live).then_some((ui, marker)).into_iter().chain(
+                entries
+                    .into_iter()
+                    .map(|(idx, e)| (idx, e.map_or(LogValue::Deletion, LogValue::Update))),
+            );
+            for (update_index, value) in records {
                 w.add_log(
                     &LogRecord {
                         name: local.clone(),
-                        update_index: *idx,
-                        value: LogValue::Deletion,
+                        update_index,
+                        value,
                     }
                     .as_ref(),
                 )?;
@@ -93,7 +190,31 @@ impl Store {
             Ok(())
         })?;
         add.commit()?;
-        Ok(doomed.len())
+        Ok(deleted)
+    }
+
+    /// The names of all references with a reflog (git's `reflog list`), in
+    /// name order: those of the worktree's own stack too.
+    pub fn reflog_names(&self) -> Result<Vec<Vec<u8>>, Error> {
+        let mut names = Vec::new();
+        let mut stacks = Stacks::open(self)?;
+        for which in self.own_stacks() {
+            let stack = stacks.get(self, &which)?;
+            let merged = stack.merged();
+            let mut it = merged.logs()?;
+            while let Some(l) = it.next_log()? {
+                if names.last().map(Vec::as_slice) != Some(l.name) {
+                    names.push(l.name.to_vec());
+                }
+            }
+        }
+        let mut out: Vec<Vec<u8>> = names
+            .iter()
+            .filter_map(|n| self.ns_out(n).map(<[u8]>::to_vec))
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 
     /// Checks every table (CRC, block layout, key order), that every ref

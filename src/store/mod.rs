@@ -15,7 +15,7 @@ mod worktree;
 
 pub use error::Error;
 pub use iter::{Platform, RefIter};
-pub use maintenance::Problem;
+pub use maintenance::{ExpireOptions, Problem};
 pub use reflog::ReflogIter;
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
 pub use transaction::Transaction;

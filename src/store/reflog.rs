@@ -57,6 +57,10 @@ impl Store {
             }
             let LogRecord { value, .. } = l.to_owned();
             if let LogValue::Update(u) = value {
+                // git's marker of a reflog without entries.
+                if u.old_id.iter().chain(&u.new_id).all(|&b| b == 0) {
+                    continue;
+                }
                 let mut message = u.message;
                 if message.last() == Some(&b'\n') {
                     message.pop();

@@ -454,11 +454,13 @@ fn maintenance_commands_match_git() {
         None,
     );
     assert_eq!(x.code, 0, "{}", x.stderr);
-    assert!(!git(&a)
+    // Emptied, the reflog still exists (git's marker entry), and shows nothing.
+    assert!(git(&a)
         .args(["reflog", "exists", "refs/heads/main"])
         .status()
         .unwrap()
         .success());
+    assert_eq!(git_out(&a, &["reflog", "show", "refs/heads/main"]), "");
     // Init: git accepts what we make, in both formats and hashes.
     for (fmt, hash) in [("reftable", "sha1"), ("files", "sha256")] {
         let dir = tmp.path().join(format!("init-{fmt}-{hash}"));
@@ -1218,5 +1220,53 @@ fn expectations_as_git_checks_them() {
         ] {
             twin_step(&a, &b, &label, args, None);
         }
+    }
+}
+
+/// `reflog` subcommands and their on-disk effect as git's: every entry
+/// rewritten (dropped ones as tombstones), a reflog emptied keeps git's
+/// existence marker, `--rewrite` / `--updateref`, an entry past the end is
+/// no error, `reflog [<ref>]` shows, `-n` limits.
+#[test]
+fn reflog_commands_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, _) = twin(tmp.path(), "reftable", "sha1");
+    for d in [&a, &b] {
+        git_out(d, &["update-ref", "-m", "side", "refs/heads/side", "HEAD~1"]);
+        git_out(d, &["update-ref", "-m", "side again", "refs/heads/side", "HEAD"]);
+        git_out(d, &["symbolic-ref", "refs/heads/sym", "refs/heads/side"]);
+        git_out(d, &["update-ref", "-d", "--no-deref", "refs/heads/sym"]);
+    }
+    let tables = |d: &Path| {
+        std::fs::read_to_string(d.join(".git/reftable/tables.list"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    for args in [
+        &["reflog"][..],
+        &["reflog", "main"],
+        &["reflog", "show", "-n1"],
+        &["reflog", "-n", "2", "side"],
+        &["reflog", "delete", "main@{7}"],
+        &["reflog", "delete", "nope@{0}"],
+        &["reflog", "delete", "main"],
+        &["reflog", "delete", "--rewrite", "HEAD@{1}"],
+        &["reflog", "delete", "--updateref", "refs/heads/side@{0}"],
+        &["reflog", "delete", "--rewrite", "--updateref", "main@{0}"],
+        &["reflog", "expire", "--expire=now", "refs/heads/side"],
+        &["reflog", "exists", "refs/heads/side"],
+        &["reflog", "show", "side"],
+        &["reflog", "expire", "--expire=all", "--all"],
+        &["reflog", "exists", "refs/heads/sym"],
+    ] {
+        let (x, y) = (ours(&a, args, None), theirs(&b, args, None));
+        twin_step(&a, &b, &format!("after {args:?}"), &["show-ref"], None);
+        assert_eq!(
+            (x.code, &x.stdout, &x.stderr),
+            (y.code, &y.stdout, &y.stderr),
+            "{args:?}"
+        );
+        assert_eq!(tables(&a), tables(&b), "{args:?}: tables");
     }
 }

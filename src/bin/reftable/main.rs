@@ -77,9 +77,13 @@ enum Command {
     /// Read, modify and delete symbolic refs (as `git symbolic-ref`).
     SymbolicRef(symbolic_ref::Args),
     /// Show, check, delete and expire reflogs (as `git reflog`).
+    #[command(args_conflicts_with_subcommands = true)]
     Reflog {
         #[command(subcommand)]
-        cmd: maint::Reflog,
+        cmd: Option<maint::Reflog>,
+        /// Without a subcommand: `show` these.
+        #[command(flatten)]
+        show: maint::ShowArgs,
     },
     /// Compact the reftable stack (as `git pack-refs`).
     PackRefs {
@@ -115,7 +119,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
         Command::Dump { what } => dump::run(what, out),
         Command::ShowRef(a) => show_ref::run(keep(repo::open_for_reading(dir)?), a, out),
         Command::ForEachRef(a) => for_each_ref::run(keep(repo::open_for_reading(dir)?), a, out),
-        Command::Reflog { cmd } => maint::reflog(keep(repo::open(dir)?), cmd, out),
+        Command::Reflog { cmd, show } => {
+            maint::reflog(keep(repo::open(dir)?), cmd.unwrap_or(maint::Reflog::Show(show)), out)
+        }
         Command::PackRefs { auto, .. } => maint::pack_refs(keep(repo::open(dir)?), auto),
         Command::Refs { cmd } => maint::refs(keep(repo::open(dir)?), cmd, out),
         Command::Init(a) => maint::init(a, out),

@@ -10,26 +10,59 @@ use reftable::store::{RefFormat, Store};
 use crate::repo::Repo;
 use crate::Fatal;
 
+/// `reflog show`, also what `reflog` alone does.
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    /// Print full object names.
+    #[arg(long)]
+    no_abbrev_commit: bool,
+    /// Show at most <n> entries.
+    #[arg(short = 'n', long = "max-count")]
+    max_count: Option<usize>,
+    #[arg(default_value = "HEAD")]
+    name: String,
+}
+
+/// What `reflog delete` and `reflog expire` do with the entries they keep.
+#[derive(clap::Args)]
+pub struct KeepArgs {
+    /// Make each kept entry's old value the new value of the entry before it.
+    #[arg(long)]
+    rewrite: bool,
+    /// Set the ref to the newest kept entry's value.
+    #[arg(long)]
+    updateref: bool,
+}
+
+impl KeepArgs {
+    fn options(&self) -> reftable::store::ExpireOptions {
+        reftable::store::ExpireOptions {
+            rewrite: self.rewrite,
+            update_ref: self.updateref,
+        }
+    }
+}
+
 #[derive(clap::Subcommand)]
 pub enum Reflog {
     /// Show a reflog, newest first (HEAD by default).
-    Show {
-        /// Print full object names.
-        #[arg(long)]
-        no_abbrev_commit: bool,
-        #[arg(default_value = "HEAD")]
-        name: String,
-    },
+    Show(ShowArgs),
     /// Exit 0 if the reference has a reflog.
     Exists { name: String },
     /// Delete entries given as <ref>@{<n>}.
-    Delete { entries: Vec<String> },
+    Delete {
+        #[command(flatten)]
+        keep: KeepArgs,
+        entries: Vec<String>,
+    },
     /// Drop entries older than --expire (a Unix time, or `all`/`now`).
     Expire {
         #[arg(long)]
         expire: Option<String>,
         #[arg(long)]
         all: bool,
+        #[command(flatten)]
+        keep: KeepArgs,
         names: Vec<String>,
     },
 }
@@ -62,7 +95,11 @@ fn ambiguous(name: &str) -> Fatal {
 
 pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fatal> {
     match cmd {
-        Reflog::Show { no_abbrev_commit, name } => {
+        Reflog::Show(ShowArgs {
+            no_abbrev_commit,
+            max_count,
+            name,
+        }) => {
             let Some(full) = log_name(repo, &name) else {
                 return Err(ambiguous(&name));
             };
@@ -85,7 +122,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                 .reflog(fname.as_ref())
                 .map_err(|e| Fatal::msg(e.to_string()))?
                 .unwrap_or_default();
-            for (i, l) in lines.iter().rev().enumerate() {
+            for (i, l) in lines.iter().rev().enumerate().take(max_count.unwrap_or(usize::MAX)) {
                 // git walks commits: entries whose new value is not a commit are not shown.
                 if repo.kind(l.new_oid) != Some(gix::objs::Kind::Commit) {
                     continue;
@@ -110,7 +147,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                 .unwrap_or(false);
             Ok(if exists { 0 } else { 1 })
         }
-        Reflog::Delete { entries } => {
+        Reflog::Delete { keep, entries } => {
             let store = reftable_store(repo)?;
             for e in entries {
                 let parsed = e
@@ -118,7 +155,10 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                     .and_then(|s| s.rsplit_once("@{"))
                     .and_then(|(n, i)| Some((n.to_owned(), i.parse::<usize>().ok()?)));
                 let Some((name, n)) = parsed else {
-                    return Err(Fatal::error(format!("not a reflog: {e}")));
+                    return Err(Fatal {
+                        msg: format!("not a reflog: {e}"),
+                        code: 255,
+                    });
                 };
                 let Some(full) = log_name(repo, &name) else {
                     return Err(Fatal {
@@ -126,19 +166,19 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                         code: 255,
                     });
                 };
-                let deleted = store
-                    .reflog_delete_where(full.as_bytes(), |i, _| i == n)
+                // An entry past the end deletes nothing, and is no error.
+                store
+                    .reflog_expire(full.as_bytes(), keep.options(), |i, _| i == n)
                     .map_err(|e| Fatal::msg(e.to_string()))?;
-                if deleted == 0 {
-                    return Err(Fatal {
-                        msg: format!("no reflog for '{e}'"),
-                        code: 255,
-                    });
-                }
             }
             Ok(0)
         }
-        Reflog::Expire { expire, all, names } => {
+        Reflog::Expire {
+            expire,
+            all,
+            keep,
+            names,
+        } => {
             let store = reftable_store(repo)?;
             let cutoff = match expire.as_deref() {
                 None => u64::MAX,
@@ -148,16 +188,14 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             };
             let mut targets = names;
             if all {
-                repo.for_each("refs/", &mut |r| {
-                    targets.push(r.name.as_bstr().to_str_lossy().into_owned());
-                    true
-                })?;
-                targets.push("HEAD".into());
+                // Every reflog, also of refs that are gone.
+                let names = store.reflog_names().map_err(|e| Fatal::msg(e.to_string()))?;
+                targets.extend(names.iter().map(|n| n.to_str_lossy().into_owned()));
             }
             for name in targets {
                 let full = log_name(repo, &name).unwrap_or(name);
                 store
-                    .reflog_delete_where(full.as_bytes(), |_, time| time < cutoff)
+                    .reflog_expire(full.as_bytes(), keep.options(), |_, time| time < cutoff)
                     .map_err(|e| Fatal::msg(e.to_string()))?;
             }
             Ok(0)

@@ -77,7 +77,10 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                         message: a.message.unwrap_or_default().into(),
                     },
                     expected: PreviousValue::Any,
-                    new: Target::Symbolic(full_name(target)?),
+                    new: Target::Symbolic(
+                        full_name(target)
+                            .map_err(|_| Fatal::msg(format!("Refusing to set '{name}' to invalid ref '{target}'")))?,
+                    ),
                 },
                 name: full_name(name)?,
                 deref: false,

@@ -440,6 +440,10 @@ fn maintenance_commands_match_git() {
     step(&["pack-refs", "--auto"]);
     step(&["refs", "verify"]);
     step(&["refs", "migrate", "--ref-format=reftable"]);
+    step(&["refs", "migrate", "--ref-format=bogus"]);
+    // The whole message where the repository already has the format.
+    let args = ["refs", "migrate", "--ref-format=reftable"];
+    assert_eq!(ours(&a, &args, None).stderr, theirs(&b, &args, None).stderr);
     let tables = |d: &Path| {
         std::fs::read_to_string(d.join(".git/reftable/tables.list"))
             .unwrap()

@@ -235,7 +235,10 @@ fn format_of(s: &str) -> Result<RefFormat, Fatal> {
     match s {
         "reftable" => Ok(RefFormat::Reftable),
         "files" => Ok(RefFormat::Files),
-        other => Err(Fatal::error(format!("unknown ref storage format '{other}'"))),
+        other => Err(Fatal {
+            msg: format!("unknown ref storage format '{other}'"),
+            code: 255,
+        }),
     }
 }
 
@@ -257,6 +260,12 @@ pub fn refs(repo: &Repo, cmd: Refs, out: &mut dyn Write) -> Result<i32, Fatal> {
             no_reflog,
         } => {
             let to = format_of(&ref_format)?;
+            if (to == RefFormat::Reftable) == repo.refs.as_reftable().is_some() {
+                return Err(Fatal {
+                    msg: format!("repository already uses '{ref_format}' format"),
+                    code: 255,
+                });
+            }
             let pb = crate::progress::spinner("Migrating refs");
             let res = reftable::store::migrate(repo.gix()?.common_dir(), to, dry_run, no_reflog);
             crate::progress::done(pb);
@@ -309,8 +318,10 @@ pub fn init(a: InitArgs, out: &mut dyn Write) -> Result<i32, Fatal> {
         object_hash,
         initial_branch: a.initial_branch,
     };
+    // A fatal error for init, before anything is made.
+    let format = format_of(&a.ref_format).map_err(|f| Fatal::msg(f.msg))?;
     std::fs::create_dir_all(&a.dir).map_err(|e| Fatal::msg(format!("cannot mkdir {}: {e}", a.dir.display())))?;
-    let git_dir = match format_of(&a.ref_format)? {
+    let git_dir = match format {
         RefFormat::Reftable => reftable::store::init(&a.dir, &opts).map_err(|e| Fatal::msg(e.to_string()))?,
         RefFormat::Files => {
             // Made as reftable, then migrated: one code path for both formats.

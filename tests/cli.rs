@@ -155,6 +155,23 @@ const READ_CASES: &[&[&str]] = &[
     &["for-each-ref", "refs/tags/v[12]*"],
     &["for-each-ref", "refs/nothing"],
     &["for-each-ref", "--format=%(bogus)"],
+    &[
+        "for-each-ref",
+        "--format=%(objectname:short=10) %(objectname:short=4) %(refname:lstrip=2)",
+    ],
+    &[
+        "for-each-ref",
+        "--format=%(refname:rstrip=-2)|%(refname:strip=1)|%(refname:lstrip=-1)%(color:red)",
+    ],
+    &["for-each-ref", "--points-at=HEAD"],
+    &[
+        "for-each-ref",
+        "--points-at=HEAD~1",
+        "--points-at=main",
+        "--format=%(refname)",
+    ],
+    &["for-each-ref", "--points-at=nope"],
+    &["show-ref", "--abbrev=4", "-d"],
     &["reflog", "show"],
     &["reflog", "show", "--no-abbrev-commit", "refs/heads/main"],
     &["reflog", "show", "main"],

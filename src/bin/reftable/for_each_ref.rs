@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use gix::prelude::ObjectIdExt;
 use gix_ref::bstr::ByteSlice;
 use gix_ref::{Reference, Target};
 
@@ -20,6 +19,9 @@ pub struct Args {
     /// Stop after <n> refs.
     #[arg(long)]
     count: Option<usize>,
+    /// Only refs pointing at this object (or at a tag of it).
+    #[arg(long = "points-at")]
+    points_at: Vec<String>,
     patterns: Vec<String>,
 }
 
@@ -63,7 +65,8 @@ fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
     Ok(out)
 }
 
-const KNOWN: [&str; 7] = [
+const KNOWN: [&str; 8] = [
+    "color",
     "refname",
     "objectname",
     "objecttype",
@@ -115,16 +118,14 @@ impl Ctx<'_> {
             "refname" => name.into_owned(),
             "refname:short" => self.repo.shorten(r.name.as_bstr()),
             "objectname" => id.map(|i| i.to_string()).unwrap_or_default(),
-            "objectname:short" => id
-                .map(|i| match self.repo.gix() {
-                    Ok(gix) => i
-                        .attach(gix)
-                        .shorten()
-                        .map(|p| p.to_string())
-                        .unwrap_or_else(|_| i.to_string()[..7].to_owned()),
-                    Err(_) => i.to_string()[..7].to_owned(),
-                })
-                .unwrap_or_default(),
+            "objectname:short" => id.map(|i| self.repo.abbrev(i, None)).unwrap_or_default(),
+            a if a.starts_with("objectname:short=") => match a["objectname:short=".len()..].parse::<usize>() {
+                Ok(n) => id.map(|i| self.repo.abbrev(i, Some(n))).unwrap_or_default(),
+                Err(_) => String::new(),
+            },
+            a if a.starts_with("refname:") => strip(&name, &a["refname:".len()..]),
+            // Colors only go to a terminal.
+            a if a.starts_with("color:") => String::new(),
             "objecttype" => type_name(id.and_then(|i| self.repo.kind(i))).to_owned(),
             "symref" => match &r.target {
                 Target::Symbolic(t) if !deref => t.as_bstr().to_str_lossy().into_owned(),
@@ -189,6 +190,25 @@ impl Ctx<'_> {
             }
             Some(_) => true,
         }
+    }
+}
+
+/// `refname:lstrip=<n>` (or `strip`) and `rstrip=<n>`: `n` path components
+/// off the front or the back; a negative `n` keeps that many.
+fn strip(name: &str, how: &str) -> String {
+    let Some((side, n)) = how.split_once('=') else {
+        return name.to_owned();
+    };
+    let Ok(n) = n.parse::<i64>() else {
+        return name.to_owned();
+    };
+    let parts: Vec<&str> = name.split('/').collect();
+    let len = parts.len() as i64;
+    let drop = if n < 0 { (len + n).max(0) } else { n.min(len) } as usize;
+    match side {
+        "lstrip" | "strip" => parts[drop..].join("/"),
+        "rstrip" => parts[..parts.len() - drop].join("/"),
+        _ => name.to_owned(),
     }
 }
 
@@ -266,6 +286,47 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         _ => None,
     });
     let ctx = Ctx { repo, head };
+    let mut points_at = Vec::new();
+    for spec in &a.points_at {
+        match crate::update_ref::rev(repo, spec) {
+            Ok(id) => points_at.push(id),
+            Err(_) => {
+                return Err(Fatal {
+                    msg: format!("malformed object name '{spec}'"),
+                    code: 129,
+                })
+            }
+        }
+    }
+    // git's `match_points_at`: the ref's object, or what its tags name.
+    let points = |r: &Reference| -> bool {
+        if points_at.is_empty() {
+            return true;
+        }
+        let Some(id) = repo.resolve(r) else { return false };
+        if points_at.contains(&id) {
+            return true;
+        }
+        let Ok(gix) = repo.gix() else { return false };
+        // Every object along a chain of tags.
+        let mut cur = id;
+        for _ in 0..64 {
+            let Some(next) = gix
+                .find_object(cur)
+                .ok()
+                .and_then(|o| o.try_into_tag().ok())
+                .and_then(|t| t.target_id().ok())
+                .map(|t| t.detach())
+            else {
+                return false;
+            };
+            if points_at.contains(&next) {
+                return true;
+            }
+            cur = next;
+        }
+        false
+    };
     // One line per ref into a reused buffer; the common atoms are written
     // straight into it.
     let mut buf = Vec::with_capacity(256);
@@ -290,6 +351,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     let keep = |r: &Reference, warn: bool| {
         (a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&r.name.as_bstr().to_str_lossy(), p)))
             && ctx.listed(r, warn)
+            && points(r)
     };
     let default_sort = a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname");
     let limit = a.count.unwrap_or(usize::MAX);

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use gix::prelude::ObjectIdExt;
 use gix_ref::bstr::{BStr, ByteSlice};
 use gix_ref::{Reference, Target};
 use reftable::backend::RefStore;
@@ -223,6 +224,22 @@ impl Repo {
         };
         self.kinds.borrow_mut().insert(id, kind);
         Some(kind)
+    }
+
+    /// git's `find_unique_abbrev`: the shortest prefix of at least `min`
+    /// hex digits (at least 4; `None`: as `core.abbrev` says) that names
+    /// no other object; the whole id if the object is missing.
+    pub fn abbrev(&self, id: gix_hash::ObjectId, min: Option<usize>) -> String {
+        let Ok(gix) = self.gix() else {
+            return id.to_string();
+        };
+        let prefix = match min {
+            None => id.attach(gix).shorten().ok(),
+            Some(n) => gix::odb::store::prefix::disambiguate::Candidate::new(id, n.clamp(4, id.kind().len_in_hex()))
+                .ok()
+                .and_then(|c| gix.objects.disambiguate_prefix(c).ok().flatten()),
+        };
+        prefix.map_or_else(|| id.to_string(), |p| p.to_string())
     }
 
     /// All references under `refs/` in order, streaming.

@@ -40,14 +40,6 @@ pub struct Args {
     patterns: Vec<String>,
 }
 
-fn abbrev(id: &gix_hash::ObjectId, n: Option<usize>) -> String {
-    let hex = id.to_string();
-    match n {
-        Some(n) if n > 0 => hex[..n.clamp(4, hex.len())].to_owned(),
-        _ => hex,
-    }
-}
-
 /// Git's pattern match: the pattern matches a tail of the name made of whole components.
 fn matches(name: &str, pattern: &str) -> bool {
     name == pattern || (name.ends_with(pattern) && name.as_bytes()[name.len() - pattern.len() - 1] == b'/')
@@ -67,6 +59,10 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         });
     }
     let digits = a.hash.filter(|&n| n > 0).or(a.abbrev);
+    let hex = |id: gix_hash::ObjectId| match digits {
+        Some(n) if n > 0 => repo.abbrev(id, Some(n)),
+        _ => id.to_string(),
+    };
     let show = |r: &Reference, out: &mut dyn Write| -> Result<(), Fatal> {
         let Some(id) = repo.resolve(r) else { return Ok(()) };
         let name = r.name.as_bstr().to_str_lossy();
@@ -78,16 +74,16 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             return Ok(());
         }
         if a.hash.is_some() {
-            writeln!(out, "{}", abbrev(&id, digits))?;
+            writeln!(out, "{}", hex(id))?;
         } else {
-            writeln!(out, "{} {name}", abbrev(&id, digits))?;
+            writeln!(out, "{} {name}", hex(id))?;
         }
         if a.dereference {
             if let Some(p) = repo.peel(r, id) {
                 if a.hash.is_some() {
-                    writeln!(out, "{}", abbrev(&p, digits))?;
+                    writeln!(out, "{}", hex(p))?;
                 } else {
-                    writeln!(out, "{} {name}^{{}}", abbrev(&p, digits))?;
+                    writeln!(out, "{} {name}^{{}}", hex(p))?;
                 }
             }
         }

@@ -34,7 +34,8 @@ use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix_ref::{FullName, Target};
 
 use super::transaction::{
-    autocreate_reflog, check_and_peel, committer_parts, describe, head_target, lock_timeout_ms, max_message_len,
+    autocreate_reflog, check_and_peel, committer_parts, describe, head_target, is_branch, lock_timeout_ms,
+    max_message_len,
 };
 use super::worktree::Stacks;
 use super::{lossy, oid, Error, Store};
@@ -233,12 +234,20 @@ impl Store {
             }
         }
         // Objects must exist; tags are peeled. Each object is read once.
+        // Branches take commits only; an object checked as one is a commit.
         let mut peeled: HashMap<ObjectId, Option<ObjectId>> = HashMap::new();
+        let mut commits: HashSet<ObjectId> = HashSet::new();
         if let Some(odb) = &self.odb {
             for e in &bulk.entries {
                 let new = bulk.ids[e.new as usize];
-                if let std::collections::hash_map::Entry::Vacant(slot) = peeled.entry(new) {
-                    slot.insert(check_and_peel(odb, &lossy(bulk.name(e).as_bstr()), new)?);
+                let name = bulk.name(e);
+                let branch = is_branch(name);
+                if branch && !commits.contains(&new) || !peeled.contains_key(&new) {
+                    let p = check_and_peel(odb, &lossy(name.as_bstr()), new, branch)?;
+                    if branch {
+                        commits.insert(new);
+                    }
+                    peeled.insert(new, p);
                 }
             }
         }

@@ -45,6 +45,14 @@ pub enum Error {
         /// The object id.
         id: String,
     },
+    /// A branch (or HEAD) would point at an object that is not a commit.
+    #[error("cannot update {name:?}: object {id} is not a commit")]
+    NotACommit {
+        /// The reference.
+        name: String,
+        /// The object id.
+        id: String,
+    },
     /// The object database could not be read.
     #[error("object database: {0}")]
     Odb(String),

@@ -136,7 +136,7 @@ impl Store {
             (true, Some(id), Some(RefValue::Val1(_) | RefValue::Val2 { .. })) => {
                 let id = oid(id, kind)?;
                 Some(match &self.odb {
-                    Some(odb) => match check_and_peel(odb, &lossy(name.as_bstr()), id) {
+                    Some(odb) => match check_and_peel(odb, &lossy(name.as_bstr()), id, false) {
                         Ok(Some(peeled)) => RefValue::Val2 {
                             value: id.as_bytes().to_vec(),
                             peeled: peeled.as_bytes().to_vec(),

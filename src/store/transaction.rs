@@ -59,9 +59,19 @@ fn map_names(mut edit: RefEdit, f: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Result<
     Ok(edit)
 }
 
+/// Whether git lets only commits be written to `name` (its `is_branch`).
+pub(crate) fn is_branch(name: &[u8]) -> bool {
+    name == b"HEAD" || name.starts_with(b"refs/heads/")
+}
+
 /// Checks that `id` exists and peels it if it is an annotated tag (as far as
-/// the tag chain's objects exist).
-pub(crate) fn check_and_peel(odb: &gix::OdbHandleArc, name: &str, id: ObjectId) -> Result<Option<ObjectId>, Error> {
+/// the tag chain's objects exist); with `branch`, that it is a commit.
+pub(crate) fn check_and_peel(
+    odb: &gix::OdbHandleArc,
+    name: &str,
+    id: ObjectId,
+    branch: bool,
+) -> Result<Option<ObjectId>, Error> {
     use gix::objs::Find;
     let mut buf = Vec::new();
     let (mut cur, mut peeled) = (id, None);
@@ -76,6 +86,12 @@ pub(crate) fn check_and_peel(odb: &gix::OdbHandleArc, name: &str, id: ObjectId) 
             }
             return Ok(None);
         };
+        if depth == 0 && branch && data.kind != gix::objs::Kind::Commit {
+            return Err(Error::NotACommit {
+                name: name.to_owned(),
+                id: id.to_string(),
+            });
+        }
         if data.kind != gix::objs::Kind::Tag {
             return Ok(peeled);
         }
@@ -231,7 +247,7 @@ impl<'s> Transaction<'s> {
         }
         let mut prepared = Vec::with_capacity(edits.len());
         // Many refs often point to few objects: read each object once.
-        let mut peel_cache: std::collections::HashMap<ObjectId, Option<ObjectId>> = Default::default();
+        let mut peel_cache: std::collections::HashMap<(ObjectId, bool), Option<ObjectId>> = Default::default();
         let mut involved = BTreeSet::new();
         for edit in edits {
             // Names are checked again here, whatever built the `FullName`:
@@ -269,14 +285,17 @@ impl<'s> Transaction<'s> {
                         log,
                         ..
                     },
-                ) if log.mode == RefLog::AndReference => match peel_cache.get(id) {
-                    Some(p) => *p,
-                    None => {
-                        let p = check_and_peel(odb, &lossy(edit.name.as_bstr()), *id)?;
-                        peel_cache.insert(*id, p);
-                        p
+                ) if log.mode == RefLog::AndReference => {
+                    let branch = is_branch(edit.name.as_bstr());
+                    match peel_cache.get(&(*id, branch)) {
+                        Some(p) => *p,
+                        None => {
+                            let p = check_and_peel(odb, &lossy(edit.name.as_bstr()), *id, branch)?;
+                            peel_cache.insert((*id, branch), p);
+                            p
+                        }
                     }
-                },
+                }
                 _ => None,
             };
             prepared.push(Prepared {

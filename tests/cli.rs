@@ -1159,6 +1159,10 @@ fn expectations_as_git_checks_them() {
         let (a, b, c) = twin(tmp.path(), format, hash);
         git_out(&a, &["symbolic-ref", "refs/heads/sy", "refs/heads/main"]);
         git_out(&b, &["symbolic-ref", "refs/heads/sy", "refs/heads/main"]);
+        git_out(&a, &["tag", "-a", "-m", "annotated", "ann"]);
+        git_out(&b, &["tag", "-a", "-m", "annotated", "ann"]);
+        let tag = git_out(&b, &["rev-parse", "ann"]).trim().to_owned();
+        assert_eq!(tag, git_out(&a, &["rev-parse", "ann"]).trim());
         let (zero, wrong) = ("0".repeat(40), "1".repeat(40));
         let (h, p) = (&c[0], &c[1]);
         let scripts = [
@@ -1186,6 +1190,10 @@ fn expectations_as_git_checks_them() {
             format!("create refs/heads/a {p}\ndelete refs/heads/nope\nverify refs/heads/main {h}\n"),
             "option no-deref\nsymref-update refs/heads/dangling refs/heads/x\n".to_owned(),
             "option no-deref\nsymref-delete refs/heads/sy\n".to_owned(),
+            // Branches and HEAD take commits only.
+            format!("create refs/heads/t1 {tag}\n"),
+            format!("option no-deref\nupdate HEAD {tag}\n"),
+            format!("create refs/tags/t2 {tag}\n"),
             format!("update refs/heads/main {p} {h}\n"),
             "delete refs/heads/main\n".to_owned(),
         ];
@@ -1220,7 +1228,10 @@ fn expectations_as_git_checks_them() {
         }
         // The same failures through the bulk import (used for big scripts).
         if format == "reftable" {
-            for script in &scripts[..4] {
+            for script in scripts[..4]
+                .iter()
+                .chain(&scripts[scripts.len() - 5..scripts.len() - 4])
+            {
                 let mut cmd = ours_cmd(&a);
                 cmd.args(["update-ref", "--stdin"]).env("REFTABLE_BULK_MIN", "1");
                 let x = run(cmd, Some(script));
@@ -1238,6 +1249,9 @@ fn expectations_as_git_checks_them() {
             &["update-ref", "-d", "refs/heads/nope", &zero],
             &["update-ref", "-d", "refs/heads/nope", ""],
             &["update-ref", "-d", "refs/heads/n", &wrong],
+            &["update-ref", "refs/heads/n2", "ann"],
+            &["update-ref", "refs/heads/n2", "ann^{commit}"],
+            &["update-ref", "refs/tags/n3", "ann^{tree}"],
         ] {
             twin_step(&a, &b, &label, args, None);
         }

@@ -62,6 +62,23 @@ pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
             suffix = after;
             continue;
         }
+        // `^{<type>}`: peeled until an object of that type.
+        if let Some((kind, after)) = rest.strip_prefix('{').and_then(|r| r.split_once('}')) {
+            let kind = match kind {
+                "object" => None,
+                "commit" => Some(gix::objs::Kind::Commit),
+                "tree" => Some(gix::objs::Kind::Tree),
+                "blob" => Some(gix::objs::Kind::Blob),
+                "tag" => Some(gix::objs::Kind::Tag),
+                _ => return Err(bad()),
+            };
+            if let Some(kind) = kind {
+                let obj = repo.gix()?.find_object(id).map_err(|_| bad())?;
+                id = obj.peel_to_kind(kind).map_err(|_| bad())?.id;
+            }
+            suffix = after;
+            continue;
+        }
         let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         let n: usize = if digits == 0 {
             1
@@ -116,17 +133,26 @@ fn nonexistent(name: &str, id: impl std::fmt::Display) -> String {
     format!("trying to write ref '{name}' with nonexistent object {id}")
 }
 
-/// Fails unless `id` is an object of the repository, worded as git's
-/// backend of this repository words it.
+/// git's message for a branch (or HEAD) set to something else than a commit.
+fn not_a_commit(name: &str, id: impl std::fmt::Display) -> String {
+    format!("trying to write non-commit object {id} to branch '{name}'")
+}
+
+/// Fails unless `id` is an object of the repository, and a commit if
+/// `name` is a branch, worded as git's backend of this repository words it.
 fn check_exists(repo: &Repo, name: &str, id: ObjectId) -> Result<(), Fatal> {
-    if repo.kind(id).is_some() {
-        return Ok(());
-    }
+    let msg = match repo.kind(id) {
+        None => nonexistent(name, id),
+        Some(kind) if kind != gix::objs::Kind::Commit && (name == "HEAD" || name.starts_with("refs/heads/")) => {
+            not_a_commit(name, id)
+        }
+        Some(_) => return Ok(()),
+    };
     Err(Fatal::msg(if repo.refs.as_reftable().is_some() {
-        nonexistent(name, id)
+        msg
     } else {
         // git's files backend prefixes it.
-        format!("cannot update ref '{name}': {}", nonexistent(name, id))
+        format!("cannot update ref '{name}': {msg}")
     }))
 }
 
@@ -391,6 +417,7 @@ fn describe(e: &gix_error::Error) -> String {
             format!("'{conflict}' exists; cannot create '{name}'")
         }
         Some(reftable::store::Error::MissingObject { name, id }) => nonexistent(name, id),
+        Some(reftable::store::Error::NotACommit { name, id }) => not_a_commit(name, id),
         Some(reftable::store::Error::DuplicateEdit { name }) => {
             format!("multiple updates for ref '{name}' not allowed")
         }

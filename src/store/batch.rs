@@ -33,7 +33,8 @@ pub enum Instruction<'a> {
     Update {
         /// The ref.
         name: &'a BStr,
-        /// The new value.
+        /// The new value; empty only in `-z` input, where git takes it as
+        /// zero (a deletion) and warns.
         new: &'a BStr,
         /// The expected old value.
         old: Option<&'a BStr>,
@@ -191,7 +192,7 @@ impl<'a> Instructions<'a> {
                     None => too_many = true,
                 }
             }
-            return Some(build(command, &fields, too_many));
+            return Some(build(command, &fields, too_many, false));
         }
         let head = self.take_until(0)?;
         if head.is_empty() {
@@ -221,7 +222,7 @@ impl<'a> Instructions<'a> {
                 None => return Some(Err(ParseError::UnexpectedEnd(command))),
             }
         }
-        Some(build(command, &fields, false))
+        Some(build(command, &fields, false, true))
     }
 }
 
@@ -269,11 +270,13 @@ fn invalid(command: &'static str, name: Option<&[u8]>) -> ParseError {
     }
 }
 
-/// Builds the instruction from its fields (`fields[0]` is the ref name).
+/// Builds the instruction from its fields (`fields[0]` is the ref name;
+/// `z`: NUL-separated input).
 fn build<'a>(
     command: &'static str,
     fields: &[Option<&'a [u8]>; 5],
     too_many: bool,
+    z: bool,
 ) -> Result<Instruction<'a>, ParseError> {
     let opt = |i: usize| fields[i].filter(|f| !f.is_empty()).map(BStr::new);
     let need = |n: usize| -> Result<(), ParseError> {
@@ -292,6 +295,15 @@ fn build<'a>(
     };
     let req = |i: usize| opt(i).unwrap_or_default();
     Ok(match command {
+        // With -z an empty new value is git's "treat as zero" (it warns).
+        "update" if z && opt(0).is_some() && fields[1] == Some(&b""[..]) => {
+            takes(3)?;
+            Instruction::Update {
+                name: req(0),
+                new: BStr::new(""),
+                old: opt(2),
+            }
+        }
         "update" => {
             need(2)?;
             takes(3)?;

@@ -1226,6 +1226,31 @@ fn expectations_as_git_checks_them() {
                 assert_eq!(first_word(&x.stderr), first_word(&y.stderr), "{label} {script:?}");
             }
         }
+        // -z: an empty new value is zero (a deletion, with git's warning);
+        // symref-update without no-deref turns the ref HEAD points to into
+        // the symref (on files through gix-ref, whose reflogs of that differ
+        // from git's: reftable only).
+        let deref_symref = "symref-update HEAD\0refs/heads/a\0\0".to_owned();
+        let z_scripts = [
+            "update refs/heads/b\0\0\0".to_owned(),
+            deref_symref.clone(),
+            "option no-deref\0symref-update HEAD\0refs/heads/b\0\0".to_owned(),
+        ];
+        for script in z_scripts
+            .into_iter()
+            .filter(|s| format == "reftable" || *s != deref_symref)
+        {
+            let args = ["update-ref", "--stdin", "-z"];
+            let (x, y) = (ours(&a, &args, Some(&script)), theirs(&b, &args, Some(&script)));
+            twin_step(
+                &a,
+                &b,
+                &format!("{label} after {script:?}"),
+                &["show-ref", "--head"],
+                None,
+            );
+            assert_eq!((x.code, &x.stderr), (y.code, &y.stderr), "{label} {script:?}");
+        }
         // The same failures through the bulk import (used for big scripts).
         if format == "reftable" {
             for script in scripts[..4]

@@ -235,7 +235,9 @@ impl Batch<'_> {
         });
     }
 
-    fn symref(&mut self, name: &str, target: &str, expected: PreviousValue) -> Result<(), Fatal> {
+    /// A symref update; with `deref` (git's default) it goes to the ref
+    /// `name` resolves to, which then becomes the symref.
+    fn symref(&mut self, name: &str, target: &str, expected: PreviousValue, deref: bool) -> Result<(), Fatal> {
         let full = full_name(name)?;
         let target = full_name(target)?;
         self.expect(full.clone(), expected, false);
@@ -246,7 +248,7 @@ impl Batch<'_> {
                 new: Target::Symbolic(target),
             },
             name: full,
-            deref: false,
+            deref,
         });
         Ok(())
     }
@@ -530,7 +532,17 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
         }
     }
     match ins {
-        Instruction::Update { name, new, old } => batch.update(s(name)?, s(new)?, opt(old)?, deref)?,
+        Instruction::Update { name, new, old } => {
+            let zero;
+            let new = if new.is_empty() {
+                eprintln!("warning: update {name}: missing <new-oid>, treating as zero");
+                zero = ObjectId::null(batch.repo.gix()?.object_hash()).to_string();
+                zero.as_str()
+            } else {
+                s(new)?
+            };
+            batch.update(s(name)?, new, opt(old)?, deref)?
+        }
         Instruction::Create { name, new } => {
             let new_id = rev(batch.repo, s(new)?)?;
             if new_id.is_null() {
@@ -553,10 +565,10 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 Some(OldValue::Oid(o)) => expected(batch.repo, Some(s(o)?))?,
                 None => PreviousValue::Any,
             };
-            batch.symref(s(name)?, s(target)?, e)?
+            batch.symref(s(name)?, s(target)?, e, deref)?
         }
         Instruction::SymrefCreate { name, target } => {
-            batch.symref(s(name)?, s(target)?, PreviousValue::MustNotExist)?
+            batch.symref(s(name)?, s(target)?, PreviousValue::MustNotExist, false)?
         }
         Instruction::SymrefDelete { name, old_target } => {
             let e = match old_target {

@@ -46,6 +46,7 @@ fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
             if !KNOWN.contains(&atom.trim_start_matches('*').split(':').next().unwrap_or("")) {
                 return Err(Fatal::msg(format!("unknown field name: {atom}")));
             }
+            check_modifier(atom)?;
             out.push(Piece::Atom(atom.to_owned()));
             i = end + 1;
         } else if b[i] == b'%' && b.get(i + 1) == Some(&b'%') {
@@ -63,6 +64,28 @@ fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
         out.push(Piece::Lit(lit));
     }
     Ok(out)
+}
+
+/// Refuses modifiers git refuses when it parses the format.
+fn check_modifier(atom: &str) -> Result<(), Fatal> {
+    let bare = atom.trim_start_matches('*');
+    if let Some(n) = bare.strip_prefix("objectname:short=") {
+        if !n.parse::<usize>().is_ok_and(|n| n > 0) {
+            return Err(Fatal::msg(format!("positive value expected '{n}' in %({atom})")));
+        }
+    }
+    if let Some(m) = bare.strip_prefix("refname:") {
+        match m.split_once('=') {
+            Some(("lstrip" | "rstrip" | "strip", n)) => {
+                if n.parse::<i64>().is_err() {
+                    return Err(Fatal::msg(format!("Integer value expected refname:{m}")));
+                }
+            }
+            None if m == "short" => {}
+            _ => return Err(Fatal::msg(format!("unrecognized %(refname) argument: {m}"))),
+        }
+    }
+    Ok(())
 }
 
 const KNOWN: [&str; 8] = [

@@ -129,6 +129,8 @@ const READ_CASES: &[&[&str]] = &[
     &["show-ref", "--verify", "-q", "refs/heads/nope"],
     &["show-ref", "--exists", "refs/heads/main"],
     &["show-ref", "--exists", "refs/heads/nope"],
+    &["show-ref", "--exists", "HEAD", "extra"],
+    &["show-ref", "--exists"],
     &["show-ref", "--bogus-option"],
     &["for-each-ref"],
     &[
@@ -424,6 +426,7 @@ fn write_commands_match_git() {
         step(&["symbolic-ref", "HEAD"], None);
         step(&["symbolic-ref", "--short", "HEAD"], None);
         step(&["symbolic-ref", "refs/heads/main"], None);
+        step(&["symbolic-ref", "-d", "-q", "refs/heads/nope"], None);
         step(&["symbolic-ref", "-q", "refs/heads/main"], None);
         step(
             &[

@@ -47,8 +47,10 @@ fn matches(name: &str, pattern: &str) -> bool {
 
 pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     if a.exists {
-        let [name] = a.patterns.as_slice() else {
-            return Err(Fatal::usage("--exists requires exactly one reference"));
+        let name = match a.patterns.as_slice() {
+            [name] => name,
+            [] => return Err(Fatal::msg("--exists requires a reference")),
+            _ => return Err(Fatal::msg("--exists requires exactly one reference")),
         };
         return Ok(match repo.exact(name.as_str().into()) {
             Some(_) => 0,

@@ -92,7 +92,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             match repo.exact(name.as_str().into()).map(|r| r.target) {
                 Some(Target::Symbolic(_)) => {}
                 Some(Target::Object(_)) => return Err(Fatal::msg(format!("Cannot delete {name}, not a symbolic ref"))),
-                None if a.quiet => return Ok(1),
+                // Even with -q, as git.
                 None => return Err(Fatal::msg(format!("Cannot delete {name}, not a symbolic ref"))),
             }
             if name == "HEAD" {

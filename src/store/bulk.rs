@@ -380,7 +380,9 @@ impl Store {
         }
         let head_entry = head.as_deref().and_then(position).filter(|&pos| logged[pos]);
 
-        let message = &bulk.message[..bulk.message.len().min(max_message_len(self))];
+        let mut message = super::normalize_reflog_message(&bulk.message);
+        message.truncate(max_message_len(self));
+        let message = message.as_slice();
         let zero = ObjectId::null(kind);
         let mut add = stack.new_addition_locked(lock)?;
         let idx = add.next_update_index();

@@ -16,7 +16,7 @@ mod worktree;
 pub use error::Error;
 pub use iter::{Platform, RefIter};
 pub use maintenance::{ExpireOptions, Problem};
-pub use reflog::ReflogIter;
+pub use reflog::{normalize_reflog_message, ReflogIter};
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
 pub use transaction::Transaction;
 

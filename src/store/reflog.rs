@@ -19,6 +19,31 @@ impl Iterator for ReflogIter {
     }
 }
 
+/// A reflog message as git keeps it (`copy_reflog_msg`): runs of white
+/// space, line feeds included, become one space; none at either end.
+///
+/// ```
+/// # use reftable::store::normalize_reflog_message;
+/// assert_eq!(normalize_reflog_message(b"  line1\n\tline2  \n"), b"line1 line2");
+/// ```
+pub fn normalize_reflog_message(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(msg.len());
+    let mut was_space = true;
+    for &c in msg {
+        // C's isspace: space, \t, \n, \v, \f, \r.
+        let space = matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        if was_space && space {
+            continue;
+        }
+        was_space = space;
+        out.push(if space { b' ' } else { c });
+    }
+    while out.last() == Some(&b' ') {
+        out.pop();
+    }
+    out
+}
+
 /// Git stores `+0130` as 130; gix wants seconds.
 pub(crate) fn tz_to_seconds(tz: i16) -> i32 {
     let v = i32::from(tz);

@@ -10,7 +10,7 @@ use gix_ref::bstr::{BString, ByteSlice};
 use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefEditsExt, RefLog};
 use gix_ref::{FullName, Target};
 
-use super::reflog::seconds_to_tz;
+use super::reflog::{normalize_reflog_message, seconds_to_tz};
 use super::worktree::{route, Stacks, Which};
 use super::{is_pseudo_ref, lossy, oid, to_target, Error, Store, WriteReflog};
 use crate::format::{LogRecord, LogUpdate, LogValue, RefRecord, RefValue};
@@ -564,7 +564,12 @@ impl<'s> Transaction<'s> {
                         email: semail.to_vec(),
                         time: time.seconds.max(0) as u64,
                         tz_offset: seconds_to_tz(time.offset),
-                        message: message[..message.len().min(max_message)].to_vec(),
+                        message: {
+                            // As git, normalized when the edit is made, cut when written.
+                            let mut m = normalize_reflog_message(&message);
+                            m.truncate(max_message);
+                            m
+                        },
                     };
                     // An update of the branch HEAD points to is logged for HEAD too.
                     let head_which = head_stack(linked);

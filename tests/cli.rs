@@ -427,6 +427,24 @@ fn write_commands_match_git() {
         step(&["symbolic-ref", "--short", "HEAD"], None);
         step(&["symbolic-ref", "refs/heads/main"], None);
         step(&["symbolic-ref", "-d", "-q", "refs/heads/nope"], None);
+        // Reflog messages as git keeps them: white space runs become one
+        // space, none at the ends; an empty one is refused.
+        step(
+            &[
+                "update-ref",
+                "-m",
+                "  line one\n\tline  two \n",
+                "refs/heads/ml",
+                "HEAD",
+            ],
+            None,
+        );
+        step(&["update-ref", "-m", "", "refs/heads/ml", "HEAD~1"], None);
+        step(&["symbolic-ref", "-m", "", "refs/heads/sm", "refs/heads/main"], None);
+        step(
+            &["symbolic-ref", "-m", " to\nml ", "refs/heads/sm", "refs/heads/ml"],
+            None,
+        );
         step(&["symbolic-ref", "-q", "refs/heads/main"], None);
         step(
             &[

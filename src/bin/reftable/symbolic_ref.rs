@@ -32,6 +32,9 @@ pub struct Args {
 }
 
 pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    if a.message.as_deref() == Some("") {
+        return Err(Fatal::msg("Refusing to perform update with empty message"));
+    }
     match (a.delete, a.args.as_slice()) {
         (false, [name]) => {
             let Some(r) = repo.exact(name.as_str().into()) else {
@@ -74,7 +77,10 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                     log: LogChange {
                         mode: RefLog::AndReference,
                         force_create_reflog: false,
-                        message: a.message.unwrap_or_default().into(),
+                        message: reftable::store::normalize_reflog_message(
+                            a.message.unwrap_or_default().as_bytes(),
+                        )
+                        .into(),
                     },
                     expected: PreviousValue::Any,
                     new: Target::Symbolic(

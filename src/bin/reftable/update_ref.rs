@@ -428,11 +428,18 @@ fn describe(e: &gix_error::Error) -> String {
 }
 
 pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    if a.message.as_deref() == Some("") {
+        return Err(Fatal::msg("Refusing to perform update with empty message."));
+    }
     let mut batch = Batch {
         repo,
         edits: Vec::new(),
         expect: Vec::new(),
-        message: a.message.clone().unwrap_or_default(),
+        // As git keeps it (the files backend gets it so too).
+        message: String::from_utf8_lossy(&reftable::store::normalize_reflog_message(
+            a.message.as_deref().unwrap_or_default().as_bytes(),
+        ))
+        .into_owned(),
         create_reflog: a.create_reflog,
     };
     if !a.stdin {

@@ -100,6 +100,20 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             max_count,
             name,
         }) => {
+            // `<ref>@{<n>}` starts at entry n.
+            let (name, skip) = match name
+                .strip_suffix('}')
+                .and_then(|s| s.rsplit_once("@{"))
+                .and_then(|(n, i)| Some((n, i.parse::<usize>().ok()?)))
+            {
+                Some((n, i)) if !n.is_empty() => (n.to_owned(), i),
+                // `@{<n>}`: the branch HEAD is on.
+                Some((_, i)) => match repo.exact("HEAD".into()).map(|h| h.target) {
+                    Some(gix_ref::Target::Symbolic(t)) => (t.as_bstr().to_str_lossy().into_owned(), i),
+                    _ => ("HEAD".to_owned(), i),
+                },
+                None => (name, 0),
+            };
             let Some(full) = log_name(repo, &name) else {
                 return Err(ambiguous(&name));
             };
@@ -122,7 +136,16 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                 .reflog(fname.as_ref())
                 .map_err(|e| Fatal::msg(e.to_string()))?
                 .unwrap_or_default();
-            for (i, l) in lines.iter().rev().enumerate().take(max_count.unwrap_or(usize::MAX)) {
+            if skip > 0 && skip >= lines.len() {
+                return Err(Fatal::msg(format!("log for '{name}' only has {} entries", lines.len())));
+            }
+            for (i, l) in lines
+                .iter()
+                .rev()
+                .enumerate()
+                .skip(skip)
+                .take(max_count.unwrap_or(usize::MAX))
+            {
                 // git walks commits: entries whose new value is not a commit are not shown.
                 if repo.kind(l.new_oid) != Some(gix::objs::Kind::Commit) {
                     continue;

@@ -427,6 +427,12 @@ fn write_commands_match_git() {
         step(&["symbolic-ref", "--short", "HEAD"], None);
         step(&["symbolic-ref", "refs/heads/main"], None);
         step(&["symbolic-ref", "-d", "-q", "refs/heads/nope"], None);
+        // Revisions as git reads them: abbreviated ids, @, reflog entries.
+        step(&["update-ref", "refs/heads/r1", &c[1][..7]], None);
+        step(&["update-ref", "refs/heads/r1", "@~1", &c[1][..9]], None);
+        step(&["update-ref", "refs/heads/r1", "main@{1}"], None);
+        step(&["update-ref", "refs/heads/r1", "@{1}"], None);
+        step(&["update-ref", "refs/heads/r1", "HEAD@{0}^0"], None);
         // Reflog messages as git keeps them: white space runs become one
         // space, none at the ends; an empty one is refused.
         step(

@@ -53,12 +53,13 @@ pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
     }
     let cut = spec.find(['~', '^']).unwrap_or(spec.len());
     let (base, mut suffix) = spec.split_at(cut);
-    let r = repo.refs.try_find_ref(base.into()).ok().flatten().ok_or_else(bad)?;
-    let mut id = repo.resolve(&r).ok_or_else(bad)?;
+    let mut id = base_rev(repo, base).ok_or_else(bad)?;
     while !suffix.is_empty() {
         let (op, rest) = suffix.split_at(1);
         if let Some(after) = rest.strip_prefix("{}") {
-            id = repo.peel(&r, id).unwrap_or(id);
+            if let Ok(obj) = repo.gix()?.find_object(id) {
+                id = obj.peel_tags_to_end().map(|o| o.id).unwrap_or(id);
+            }
             suffix = after;
             continue;
         }
@@ -86,6 +87,9 @@ pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
             rest[..digits].parse().map_err(|_| bad())?
         };
         suffix = &rest[digits..];
+        // `~`/`^` walk commits: a tag is peeled to one first (even `~0`).
+        let obj = repo.gix()?.find_object(id).map_err(|_| bad())?;
+        id = obj.peel_to_kind(gix::objs::Kind::Commit).map_err(|_| bad())?.id;
         let parent = |id: ObjectId, nth: usize| -> Result<ObjectId, Fatal> {
             let commit = repo.gix()?.find_commit(id).map_err(|_| bad())?;
             let parent = commit.parent_ids().nth(nth).map(|p| p.detach());
@@ -100,6 +104,51 @@ pub(crate) fn rev(repo: &Repo, spec: &str) -> Result<ObjectId, Fatal> {
         }
     }
     Ok(id)
+}
+
+/// The object a revision without `~`/`^` names, as git's `get_oid_basic`:
+/// `@` is HEAD, `<ref>@{<n>}` the ref's value n updates ago (its reflog),
+/// a ref name (git's rules for partial names) before an abbreviated id.
+fn base_rev(repo: &Repo, base: &str) -> Option<ObjectId> {
+    let base = if base == "@" { "HEAD" } else { base };
+    if let Some((name, n)) = base
+        .strip_suffix('}')
+        .and_then(|b| b.rsplit_once("@{"))
+        .and_then(|(name, n)| Some((name, n.parse::<usize>().ok()?)))
+    {
+        let r = if name.is_empty() {
+            // `@{<n>}`: the branch HEAD is on.
+            let head = repo.exact("HEAD".into())?;
+            match &head.target {
+                gix_ref::Target::Symbolic(t) => repo.exact(t.as_bstr())?,
+                gix_ref::Target::Object(_) => head,
+            }
+        } else {
+            let name = if name == "@" { "HEAD" } else { name };
+            repo.refs.try_find_ref(name.into()).ok().flatten()?
+        };
+        let lines = repo.refs.reflog(r.name.as_ref()).ok().flatten()?;
+        return lines.iter().rev().nth(n).map(|l| l.new_oid);
+    }
+    if let Some(r) = repo.refs.try_find_ref(base.into()).ok().flatten() {
+        return repo.resolve(&r);
+    }
+    // An abbreviated object id, if it names exactly one object.
+    if base.len() < 4 || !base.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let gix = repo.gix().ok()?;
+    let hex_len = gix.object_hash().len_in_hex();
+    if base.len() > hex_len {
+        return None;
+    }
+    // A prefix of the repository's hash kind (SHA-1 or SHA-256).
+    let padded = format!("{base:0<hex_len$}");
+    let prefix = gix_hash::Prefix::new(&ObjectId::from_hex(padded.as_bytes()).ok()?, base.len()).ok()?;
+    match gix.objects.lookup_prefix(prefix, None) {
+        Ok(Some(Ok(id))) => Some(id),
+        _ => None,
+    }
 }
 
 /// A field of the script as text (ref names and revisions are UTF-8 here).

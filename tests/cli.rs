@@ -173,6 +173,8 @@ const READ_CASES: &[&[&str]] = &[
         "--format=%(refname)",
     ],
     &["for-each-ref", "--points-at=nope"],
+    &["for-each-ref", "--sort=version:refname", "--count=0"],
+    &["for-each-ref", "--sort=-v:refname:short", "--format=%(refname:short)"],
     &["for-each-ref", "--format=%(objectname:short=0)"],
     &["for-each-ref", "--format=%(refname:lstrip=x)"],
     &["for-each-ref", "--format=%(refname:bogus)"],

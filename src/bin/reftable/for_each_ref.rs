@@ -66,6 +66,65 @@ fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
     Ok(out)
 }
 
+/// git's `versioncmp` (glibc's `strverscmp`; no `versionsort.suffix`):
+/// runs of digits compare as numbers, leading zeros as fractions.
+fn versioncmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    const S_N: usize = 0;
+    const S_I: usize = 3;
+    const S_F: usize = 6;
+    const S_Z: usize = 9;
+    const CMP: i8 = 2;
+    const LEN: i8 = 3;
+    const NEXT: [usize; 12] = [S_N, S_I, S_Z, S_N, S_I, S_I, S_N, S_F, S_F, S_N, S_F, S_Z];
+    const RESULT: [i8; 36] = [
+        CMP, CMP, CMP, CMP, LEN, CMP, CMP, CMP, CMP, //
+        CMP, -1, -1, 1, LEN, LEN, 1, LEN, LEN, //
+        CMP, CMP, CMP, CMP, CMP, CMP, CMP, CMP, CMP, //
+        CMP, 1, 1, -1, CMP, CMP, -1, CMP, CMP,
+    ];
+    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let class = |c: u8| usize::from(c == b'0') + usize::from(c.is_ascii_digit());
+    let (mut i, mut c1, mut c2) = (1, at(a, 0), at(b, 0));
+    let mut state = S_N + class(c1);
+    while c1 == c2 {
+        if c1 == 0 {
+            return std::cmp::Ordering::Equal;
+        }
+        state = NEXT[state];
+        c1 = at(a, i);
+        c2 = at(b, i);
+        i += 1;
+        state += class(c1);
+    }
+    let diff = (c1 as i32).cmp(&(c2 as i32));
+    match RESULT[state * 3 + class(c2)] {
+        CMP => diff,
+        LEN => {
+            // Both digit runs go on from `i`: the longer one is larger.
+            let mut j = i;
+            loop {
+                let (d1, d2) = (at(a, j).is_ascii_digit(), at(b, j).is_ascii_digit());
+                j += 1;
+                if !d1 {
+                    return if d2 { std::cmp::Ordering::Less } else { diff };
+                }
+                if !d2 {
+                    return std::cmp::Ordering::Greater;
+                }
+            }
+        }
+        r => r.cmp(&0),
+    }
+}
+
+/// A sort key `version:<atom>` (or `v:<atom>`): (whether, the atom).
+fn version_key(key: &str) -> (bool, &str) {
+    match key.strip_prefix("version:").or_else(|| key.strip_prefix("v:")) {
+        Some(atom) => (true, atom),
+        None => (false, key),
+    }
+}
+
 /// Refuses modifiers git refuses when it parses the format.
 fn check_modifier(atom: &str) -> Result<(), Fatal> {
     let bare = atom.trim_start_matches('*');
@@ -299,7 +358,7 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
 pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     let pieces = parse_format(&a.format)?;
     for key in &a.sort {
-        let k = key.trim_start_matches('-');
+        let k = version_key(key.trim_start_matches('-')).1;
         if !KNOWN.contains(&k.trim_start_matches('*').split(':').next().unwrap_or("")) {
             return Err(Fatal::msg(format!("unknown field name: {k}")));
         }
@@ -377,7 +436,8 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             && points(r)
     };
     let default_sort = a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname");
-    let limit = a.count.unwrap_or(usize::MAX);
+    // As git, a count of 0 is no limit.
+    let limit = a.count.filter(|&n| n > 0).unwrap_or(usize::MAX);
     let object_atoms: Vec<&str> = pieces
         .iter()
         .filter_map(|p| match p {
@@ -438,26 +498,33 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         return Err(e);
     }
     // The last --sort is the primary key; ties fall back to the refname.
-    let keys: Vec<(bool, &str)> = a
+    let keys: Vec<(bool, bool, &str)> = a
         .sort
         .iter()
         .rev()
-        .map(|k| (k.starts_with('-'), k.trim_start_matches('-')))
+        .map(|k| {
+            let (version, atom) = version_key(k.trim_start_matches('-'));
+            (k.starts_with('-'), version, atom)
+        })
         .collect();
     let mut decorated: Vec<(Vec<String>, Reference)> = all
         .into_iter()
         .map(|r| {
             Ok((
                 keys.iter()
-                    .map(|(_, k)| ctx.atom(&r, k))
+                    .map(|(_, _, k)| ctx.atom(&r, k))
                     .collect::<Result<_, Fatal>>()?,
                 r,
             ))
         })
         .collect::<Result<_, Fatal>>()?;
     decorated.sort_by(|(ka, ra), (kb, rb)| {
-        for (i, (rev, _)) in keys.iter().enumerate() {
-            let o = ka[i].cmp(&kb[i]);
+        for (i, (rev, version, _)) in keys.iter().enumerate() {
+            let o = if *version {
+                versioncmp(ka[i].as_bytes(), kb[i].as_bytes())
+            } else {
+                ka[i].cmp(&kb[i])
+            };
             let o = if *rev { o.reverse() } else { o };
             if o != std::cmp::Ordering::Equal {
                 return o;
@@ -470,4 +537,21 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         out.write_all(&buf)?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versioncmp_sorts_as_git() {
+        // `git for-each-ref --sort=version:refname` of these tags (git 2.47).
+        let git =
+            "1.5 a9b10 a10b2 light v1.001 v1.00 v1.01 v1.0 v1.0.1 v1.2 v1.2.3.4 v1.2.10 v1.9 v1.10 v2 v2-rc1 v10 vA vN";
+        let want: Vec<&str> = git.split(' ').collect();
+        let mut got = want.clone();
+        got.reverse();
+        got.sort_by(|a, b| versioncmp(a.as_bytes(), b.as_bytes()).then(a.cmp(b)));
+        assert_eq!(got, want);
+    }
 }

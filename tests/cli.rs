@@ -539,6 +539,15 @@ fn maintenance_commands_match_git() {
         git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "x"]);
         assert_eq!(git_out(&dir, &["symbolic-ref", "HEAD"]), "refs/heads/main\n");
         git_out(&dir, &["refs", "verify"]);
+        // Again: an existing repository is left as it is, as git says.
+        let d = dir.to_str().unwrap();
+        let (x, y) = (
+            ours(tmp.path(), &["init", d], None),
+            theirs(tmp.path(), &["init", d], None),
+        );
+        assert_eq!((x.code, &x.stdout), (y.code, &y.stdout));
+        assert_eq!(git_out(&dir, &["symbolic-ref", "HEAD"]), "refs/heads/main\n");
+        assert_eq!(ours(tmp.path(), &["init", "-q", d], None).stdout, "");
     }
 }
 

@@ -326,6 +326,9 @@ pub struct InitArgs {
     /// The initial branch.
     #[arg(short = 'b', long = "initial-branch", default_value = "master")]
     initial_branch: String,
+    /// Print nothing.
+    #[arg(short, long)]
+    quiet: bool,
     /// The directory (created if needed).
     dir: PathBuf,
 }
@@ -343,6 +346,15 @@ pub fn init(a: InitArgs, out: &mut dyn Write) -> Result<i32, Fatal> {
     };
     // A fatal error for init, before anything is made.
     let format = format_of(&a.ref_format).map_err(|f| Fatal::msg(f.msg))?;
+    // As git, an existing repository is left as it is.
+    let existing = if a.bare { a.dir.clone() } else { a.dir.join(".git") };
+    if existing.join("HEAD").is_file() {
+        if !a.quiet {
+            let abs = std::fs::canonicalize(&existing).unwrap_or(existing);
+            writeln!(out, "Reinitialized existing Git repository in {}/", abs.display())?;
+        }
+        return Ok(0);
+    }
     std::fs::create_dir_all(&a.dir).map_err(|e| Fatal::msg(format!("cannot mkdir {}: {e}", a.dir.display())))?;
     let git_dir = match format {
         RefFormat::Reftable => reftable::store::init(&a.dir, &opts).map_err(|e| Fatal::msg(e.to_string()))?,
@@ -353,7 +365,9 @@ pub fn init(a: InitArgs, out: &mut dyn Write) -> Result<i32, Fatal> {
             gd
         }
     };
-    let abs = std::fs::canonicalize(&git_dir).unwrap_or(git_dir);
-    writeln!(out, "Initialized empty Git repository in {}/", abs.display())?;
+    if !a.quiet {
+        let abs = std::fs::canonicalize(&git_dir).unwrap_or(git_dir);
+        writeln!(out, "Initialized empty Git repository in {}/", abs.display())?;
+    }
     Ok(0)
 }

@@ -534,6 +534,37 @@ impl<'s> Transaction<'s> {
                             .or_insert(LogValue::Update(entry));
                     }
                 }
+            } else if let (true, Some((sname, semail, time)), Some(Target::Object(id)), true, Some(&head_ui)) = (
+                unchanged && log_mode == RefLog::AndReference,
+                &sig,
+                &new_target,
+                head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
+                ui.get(&head_stack(linked)),
+            ) {
+                // Setting HEAD's branch to the value it has writes nothing for
+                // the branch, but git's HEAD entry that goes along is written.
+                let head_which = head_stack(linked);
+                let head_has_log = {
+                    let mut it = stacks.get(store, &head_which)?.merged().seek_log(b"HEAD")?;
+                    it.next_log()?.is_some_and(|l| l.name == b"HEAD")
+                };
+                if head_has_log || autocreate_reflog(mode, b"HEAD") {
+                    let mut m = normalize_reflog_message(&message);
+                    m.truncate(max_message);
+                    let entry = LogUpdate {
+                        old_id: id.as_bytes().to_vec(),
+                        new_id: id.as_bytes().to_vec(),
+                        name: sname.to_vec(),
+                        email: semail.to_vec(),
+                        time: time.seconds.max(0) as u64,
+                        tz_offset: seconds_to_tz(time.offset),
+                        message: m,
+                    };
+                    logs.entry(head_which)
+                        .or_default()
+                        .entry((b"HEAD".to_vec(), Reverse(head_ui)))
+                        .or_insert(LogValue::Update(entry));
+                }
             } else if let (false, Some((sname, semail, time))) = (unchanged, &sig) {
                 let has_log = {
                     let stack = stacks.get(store, &p.which)?;

@@ -208,6 +208,8 @@ fn check_exists(repo: &Repo, name: &str, id: ObjectId) -> Result<(), Fatal> {
 struct Batch<'r> {
     repo: &'r Repo,
     edits: Vec<RefEdit>,
+    /// The refs of `verify` and `symref-verify` lines.
+    verified: Vec<FullName>,
     /// What each edit and `verify` line expects, checked with git's rules
     /// once the transaction holds its locks (the store gets no
     /// expectations: gix-ref's differ, e.g. creating a ref that already
@@ -334,6 +336,35 @@ impl Batch<'_> {
     fn commit(&mut self) -> Result<(), Fatal> {
         let expect = std::mem::take(&mut self.expect);
         let edits = std::mem::take(&mut self.edits);
+        let verified = std::mem::take(&mut self.verified);
+        // As git: a ref takes one update (verify lines count), and no two
+        // updates may be a ref and a ref below it.
+        let mut names: Vec<&BStr> = edits
+            .iter()
+            .map(|e| e.name.as_bstr())
+            .chain(verified.iter().map(|n| n.as_bstr()))
+            .collect();
+        names.sort();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Fatal::msg(format!("multiple updates for ref '{}' not allowed", w[0])));
+        }
+        let set: std::collections::HashSet<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+        for n in &names {
+            let parent = n
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c == b'/')
+                .map(|(i, _)| &n.as_bytes()[..i])
+                .find(|p| set.contains(p));
+            if let Some(p) = parent {
+                // git words it by whether the parent exists already.
+                return Err(Fatal::msg(if self.repo.exact(p.as_bstr()).is_some() {
+                    format!("'{}' exists; cannot create '{n}'", p.as_bstr())
+                } else {
+                    format!("cannot process '{}' and '{n}' at the same time", p.as_bstr())
+                }));
+            }
+        }
         if edits.is_empty() {
             return check_expected(self.repo, &expect);
         }
@@ -484,6 +515,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         repo,
         edits: Vec::new(),
         expect: Vec::new(),
+        verified: Vec::new(),
         // As git keeps it (the files backend gets it so too).
         message: String::from_utf8_lossy(&reftable::store::normalize_reflog_message(
             a.message.as_deref().unwrap_or_default().as_bytes(),
@@ -613,7 +645,9 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 PreviousValue::Any => PreviousValue::MustNotExist,
                 e => e,
             };
-            batch.expect(full_name(s(name)?)?, e, deref);
+            let name = full_name(s(name)?)?;
+            batch.verified.push(name.clone());
+            batch.expect(name, e, deref);
         }
         Instruction::SymrefUpdate { name, target, old } => {
             let e = match old {
@@ -638,7 +672,9 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 Some(t) => PreviousValue::MustExistAndMatch(Target::Symbolic(full_name(s(t)?)?)),
                 None => PreviousValue::MustNotExist,
             };
-            batch.expect(full_name(s(name)?)?, e, false);
+            let name = full_name(s(name)?)?;
+            batch.verified.push(name.clone());
+            batch.expect(name, e, false);
         }
         Instruction::NoDeref => *no_deref = true,
         Instruction::Start | Instruction::Prepare | Instruction::Commit | Instruction::Abort => {
@@ -652,6 +688,7 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 _ => {
                     batch.edits.clear();
                     batch.expect.clear();
+                    batch.verified.clear();
                     "abort"
                 }
             };

@@ -59,6 +59,31 @@ fn map_names(mut edit: RefEdit, f: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Result<
     Ok(edit)
 }
 
+/// Adds `entry` to HEAD's reflog (in stack `which`, at update index `ui`)
+/// unless an entry is there already, if HEAD's reflog is written: it
+/// exists, or `mode` creates it.
+fn log_for_head(
+    stacks: &mut Stacks<'_>,
+    store: &Store,
+    mode: WriteReflog,
+    which: Which,
+    ui: u64,
+    entry: LogUpdate,
+    logs: &mut BTreeMap<Which, LogsOfStack>,
+) -> Result<(), Error> {
+    let has_log = {
+        let mut it = stacks.get(store, &which)?.merged().seek_log(b"HEAD")?;
+        it.next_log()?.is_some_and(|l| l.name == b"HEAD")
+    };
+    if has_log || autocreate_reflog(mode, b"HEAD") {
+        logs.entry(which)
+            .or_default()
+            .entry((b"HEAD".to_vec(), Reverse(ui)))
+            .or_insert(LogValue::Update(entry));
+    }
+    Ok(())
+}
+
 /// Whether git lets only commits be written to `name` (its `is_branch`).
 pub(crate) fn is_branch(name: &[u8]) -> bool {
     name == b"HEAD" || name.starts_with(b"refs/heads/")
@@ -514,25 +539,16 @@ impl<'s> Transaction<'s> {
                     head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
                     ui.get(&head_which),
                 ) {
-                    let head_has_log = {
-                        let mut it = stacks.get(store, &head_which)?.merged().seek_log(b"HEAD")?;
-                        it.next_log()?.is_some_and(|l| l.name == b"HEAD")
+                    let entry = LogUpdate {
+                        old_id: old.as_bytes().to_vec(),
+                        new_id: zero.as_bytes().to_vec(),
+                        name: sname.to_vec(),
+                        email: semail.to_vec(),
+                        time: time.seconds.max(0) as u64,
+                        tz_offset: seconds_to_tz(time.offset),
+                        message: Vec::new(),
                     };
-                    if head_has_log || autocreate_reflog(mode, b"HEAD") {
-                        let entry = LogUpdate {
-                            old_id: old.as_bytes().to_vec(),
-                            new_id: zero.as_bytes().to_vec(),
-                            name: sname.to_vec(),
-                            email: semail.to_vec(),
-                            time: time.seconds.max(0) as u64,
-                            tz_offset: seconds_to_tz(time.offset),
-                            message: Vec::new(),
-                        };
-                        logs.entry(head_which)
-                            .or_default()
-                            .entry((b"HEAD".to_vec(), Reverse(head_ui)))
-                            .or_insert(LogValue::Update(entry));
-                    }
+                    log_for_head(&mut stacks, store, mode, head_which, head_ui, entry, &mut logs)?;
                 }
             } else if let (true, Some((sname, semail, time)), Some(Target::Object(id)), true, Some(&head_ui)) = (
                 unchanged && log_mode == RefLog::AndReference,
@@ -543,28 +559,18 @@ impl<'s> Transaction<'s> {
             ) {
                 // Setting HEAD's branch to the value it has writes nothing for
                 // the branch, but git's HEAD entry that goes along is written.
-                let head_which = head_stack(linked);
-                let head_has_log = {
-                    let mut it = stacks.get(store, &head_which)?.merged().seek_log(b"HEAD")?;
-                    it.next_log()?.is_some_and(|l| l.name == b"HEAD")
+                let mut m = normalize_reflog_message(&message);
+                m.truncate(max_message);
+                let entry = LogUpdate {
+                    old_id: id.as_bytes().to_vec(),
+                    new_id: id.as_bytes().to_vec(),
+                    name: sname.to_vec(),
+                    email: semail.to_vec(),
+                    time: time.seconds.max(0) as u64,
+                    tz_offset: seconds_to_tz(time.offset),
+                    message: m,
                 };
-                if head_has_log || autocreate_reflog(mode, b"HEAD") {
-                    let mut m = normalize_reflog_message(&message);
-                    m.truncate(max_message);
-                    let entry = LogUpdate {
-                        old_id: id.as_bytes().to_vec(),
-                        new_id: id.as_bytes().to_vec(),
-                        name: sname.to_vec(),
-                        email: semail.to_vec(),
-                        time: time.seconds.max(0) as u64,
-                        tz_offset: seconds_to_tz(time.offset),
-                        message: m,
-                    };
-                    logs.entry(head_which)
-                        .or_default()
-                        .entry((b"HEAD".to_vec(), Reverse(head_ui)))
-                        .or_insert(LogValue::Update(entry));
-                }
+                log_for_head(&mut stacks, store, mode, head_stack(linked), head_ui, entry, &mut logs)?;
             } else if let (false, Some((sname, semail, time))) = (unchanged, &sig) {
                 let has_log = {
                     let stack = stacks.get(store, &p.which)?;

@@ -59,6 +59,24 @@ fn map_names(mut edit: RefEdit, f: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Result<
     Ok(edit)
 }
 
+/// A reflog entry by the committer (name, email, time).
+fn log_update(
+    (name, email, time): (&BString, &BString, &gix_date::Time),
+    old: &ObjectId,
+    new: &ObjectId,
+    message: Vec<u8>,
+) -> LogUpdate {
+    LogUpdate {
+        old_id: old.as_bytes().to_vec(),
+        new_id: new.as_bytes().to_vec(),
+        name: name.to_vec(),
+        email: email.to_vec(),
+        time: time.seconds.max(0) as u64,
+        tz_offset: seconds_to_tz(time.offset),
+        message,
+    }
+}
+
 /// Adds `entry` to HEAD's reflog (in stack `which`, at update index `ui`)
 /// unless an entry is there already, if HEAD's reflog is written: it
 /// exists, or `mode` creates it.
@@ -539,15 +557,7 @@ impl<'s> Transaction<'s> {
                     head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
                     ui.get(&head_which),
                 ) {
-                    let entry = LogUpdate {
-                        old_id: old.as_bytes().to_vec(),
-                        new_id: zero.as_bytes().to_vec(),
-                        name: sname.to_vec(),
-                        email: semail.to_vec(),
-                        time: time.seconds.max(0) as u64,
-                        tz_offset: seconds_to_tz(time.offset),
-                        message: Vec::new(),
-                    };
+                    let entry = log_update((sname, semail, time), old, &zero, Vec::new());
                     log_for_head(&mut stacks, store, mode, head_which, head_ui, entry, &mut logs)?;
                 }
             } else if let (true, Some((sname, semail, time)), Some(Target::Object(id)), true, Some(&head_ui)) = (
@@ -561,15 +571,7 @@ impl<'s> Transaction<'s> {
                 // the branch, but git's HEAD entry that goes along is written.
                 let mut m = normalize_reflog_message(&message);
                 m.truncate(max_message);
-                let entry = LogUpdate {
-                    old_id: id.as_bytes().to_vec(),
-                    new_id: id.as_bytes().to_vec(),
-                    name: sname.to_vec(),
-                    email: semail.to_vec(),
-                    time: time.seconds.max(0) as u64,
-                    tz_offset: seconds_to_tz(time.offset),
-                    message: m,
-                };
+                let entry = log_update((sname, semail, time), id, id, m);
                 log_for_head(&mut stacks, store, mode, head_stack(linked), head_ui, entry, &mut logs)?;
             } else if let (false, Some((sname, semail, time))) = (unchanged, &sig) {
                 let has_log = {

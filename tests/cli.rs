@@ -1384,3 +1384,93 @@ fn reflog_commands_as_git() {
         assert_eq!(tables(&a), tables(&b), "{args:?}: tables");
     }
 }
+
+/// Random `update-ref --stdin` scripts (1 to 4 lines over a few names, valid
+/// and not: every command, old values right and wrong, symrefs, D/F pairs)
+/// on copies of one repository: same exit code, first word of stderr, refs,
+/// reflogs and number of tables as git. `REFTABLE_DIFF_SCRIPTS` sets how
+/// many (40 by default), `REFTABLE_DIFF_SEED` the seed (non-zero).
+#[test]
+fn random_scripts_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, _, c) = twin(tmp.path(), "reftable", "sha1");
+    git_out(&base, &["symbolic-ref", "refs/heads/sy", "refs/heads/main"]);
+    git_out(&base, &["update-ref", "refs/heads/other", &c[1]]);
+    git_out(&base, &["tag", "-a", "-m", "t", "ann"]);
+    let tag = git_out(&base, &["rev-parse", "ann"]).trim().to_owned();
+    let zero = "0".repeat(40);
+    let values: Vec<String> = c
+        .iter()
+        .cloned()
+        .chain([zero, tag, "HEAD".into(), "main".into(), "1".repeat(40)])
+        .collect();
+    let names = [
+        "refs/heads/main",
+        "refs/heads/other",
+        "refs/heads/sy",
+        "refs/heads/n1",
+        "refs/heads/n1/x",
+        "refs/tags/t1",
+        "HEAD",
+        "refs/heads/bad..name",
+    ];
+    let mut seed = std::env::var("REFTABLE_DIFF_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15u64);
+    let mut rnd = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let count: usize = std::env::var("REFTABLE_DIFF_SCRIPTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let tables = |d: &Path| {
+        std::fs::read_to_string(d.join(".git/reftable/tables.list"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    for k in 0..count {
+        let mut script = String::new();
+        for _ in 0..1 + rnd(4) {
+            let n = names[rnd(names.len())];
+            let t = names[rnd(6)];
+            let v = &values[rnd(values.len())];
+            let w = &values[rnd(values.len())];
+            let line = match rnd(11) {
+                0 | 1 => format!("update {n} {v}"),
+                2 => format!("update {n} {v} {w}"),
+                3 => format!("create {n} {v}"),
+                4 => format!("delete {n}"),
+                5 => format!("delete {n} {v}"),
+                6 => format!("verify {n} {v}"),
+                7 => format!("symref-update {n} {t}"),
+                8 => format!("symref-create {n} {t}"),
+                9 => format!("option no-deref\nsymref-delete {n} {t}"),
+                _ => format!("option no-deref\nsymref-verify {n}"),
+            };
+            script += &line;
+            script.push('\n');
+        }
+        let (a, b) = (tmp.path().join(format!("a{k}")), tmp.path().join(format!("b{k}")));
+        copy_dir(&base, &a);
+        copy_dir(&base, &b);
+        let args = ["update-ref", "--stdin"];
+        let (x, y) = (ours(&a, &args, Some(&script)), theirs(&b, &args, Some(&script)));
+        assert_eq!(
+            (x.code, first_word(&x.stderr)),
+            (y.code, first_word(&y.stderr)),
+            "{script}ours: {} git: {}",
+            x.stderr,
+            y.stderr
+        );
+        assert_lines_eq(&state(&a), &state(&b), &format!("state after {script}"));
+        assert_eq!(tables(&a), tables(&b), "tables after {script}");
+        std::fs::remove_dir_all(&a).unwrap();
+        std::fs::remove_dir_all(&b).unwrap();
+    }
+}

@@ -12,7 +12,7 @@ use gix_ref::{FullName, Target};
 
 use super::reflog::{normalize_reflog_message, seconds_to_tz};
 use super::worktree::{route, Stacks, Which};
-use super::{is_pseudo_ref, lossy, oid, to_target, Error, Store, WriteReflog};
+use super::{is_pseudo_ref, lossy, to_target, Error, Store, WriteReflog};
 use crate::format::{LogRecord, LogUpdate, LogValue, RefRecord, RefValue};
 use crate::stack::{LockFile, Stack};
 
@@ -580,18 +580,24 @@ impl<'s> Transaction<'s> {
                     it.next_log()?.is_some_and(|l| l.name == p.local.as_slice())
                 };
                 if force || has_log || autocreate_reflog(mode, &p.local) {
+                    // Through chains of symrefs, as git resolves them (zero if
+                    // the chain ends nowhere).
                     let mut resolve = |t: Option<&Target>| -> Result<ObjectId, Error> {
-                        Ok(match t {
-                            Some(Target::Object(id)) => *id,
-                            Some(Target::Symbolic(n)) => {
-                                let (which, local) = route(n.as_bstr(), linked);
-                                match stacks.get(store, &which)?.merged().find_ref(local)? {
-                                    Some(r) => r.value.object_id().map(|b| oid(b, kind)).transpose()?.unwrap_or(zero),
-                                    None => zero,
+                        let mut t = t.cloned();
+                        for _ in 0..5 {
+                            match t {
+                                Some(Target::Object(id)) => return Ok(id),
+                                Some(Target::Symbolic(n)) => {
+                                    let (which, local) = route(n.as_bstr(), linked);
+                                    t = match stacks.get(store, &which)?.merged().find_ref(local)? {
+                                        Some(r) => to_target(&r.value, kind)?,
+                                        None => None,
+                                    };
                                 }
+                                None => return Ok(zero),
                             }
-                            None => zero,
-                        })
+                        }
+                        Ok(zero)
                     };
                     let new_id = resolve(new_target.as_ref())?;
                     // git logs no update to a symref whose target does not resolve.

@@ -743,7 +743,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
                 continue;
             }
             if let Some(b) = bulk.take() {
-                batch.edits.extend(b.into_edits());
+                batch.push_edits(b.into_edits());
             }
         }
         step(batch, ins, &mut no_deref, out)?;

@@ -616,17 +616,22 @@ impl<'s> Transaction<'s> {
                             m
                         },
                     };
-                    // An update of the branch HEAD points to is logged for HEAD too.
+                    // An update of the branch HEAD points to is logged for HEAD
+                    // too; git's entry for a branch turned symref has the null
+                    // id as its new value (and is written even if dangling).
                     let head_which = head_stack(linked);
-                    if let (false, true, Some(&head_ui)) = (
-                        dangling,
+                    if let (true, Some(&head_ui)) = (
                         head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
                         ui.get(&head_which),
                     ) {
+                        let mut head_entry = entry.clone();
+                        if matches!(new_target, Some(Target::Symbolic(_))) {
+                            head_entry.new_id = zero.as_bytes().to_vec();
+                        }
                         logs.entry(head_which)
                             .or_default()
                             .entry((b"HEAD".to_vec(), Reverse(head_ui)))
-                            .or_insert_with(|| LogValue::Update(entry.clone()));
+                            .or_insert(LogValue::Update(head_entry));
                     }
                     if !dangling {
                         logs.entry(p.which.clone())

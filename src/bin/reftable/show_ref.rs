@@ -65,8 +65,8 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         Some(n) if n > 0 => repo.abbrev(id, Some(n)),
         _ => id.to_string(),
     };
-    let show = |r: &Reference, out: &mut dyn Write| -> Result<(), Fatal> {
-        let Some(id) = repo.resolve(r) else { return Ok(()) };
+    // `id`: what `r` resolves to (callers leave out refs that resolve to nothing).
+    let show = |r: &Reference, id: gix_hash::ObjectId, out: &mut dyn Write| -> Result<(), Fatal> {
         let name = r.name.as_bstr().to_str_lossy();
         // Even with --quiet: a ref naming a missing object is a corrupt repository.
         if repo.kind(id).is_none() {
@@ -102,9 +102,9 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             let found = (name.starts_with("refs/") || root)
                 .then(|| repo.exact(name.as_str().into()))
                 .flatten()
-                .filter(|r| repo.resolve(r).is_some());
+                .and_then(|r| Some((repo.resolve(&r)?, r)));
             match found {
-                Some(r) => show(&r, out)?,
+                Some((id, r)) => show(&r, id, out)?,
                 None if a.quiet => return Ok(1),
                 None => return Err(Fatal::msg(format!("'{name}' - not a valid ref"))),
             }
@@ -113,8 +113,8 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     }
     let mut found = false;
     if a.head {
-        if let Some(h) = repo.exact("HEAD".into()).filter(|h| repo.resolve(h).is_some()) {
-            show(&h, out)?;
+        if let Some((id, h)) = repo.exact("HEAD".into()).and_then(|h| Some((repo.resolve(&h)?, h))) {
+            show(&h, id, out)?;
             found = true;
         }
     }
@@ -130,11 +130,11 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             return true;
         }
         // git's iteration leaves out symrefs that resolve to nothing.
-        if repo.resolve(&r).is_none() {
+        let Some(id) = repo.resolve(&r) else {
             return true;
-        }
+        };
         found = true;
-        if let Err(e) = show(&r, out) {
+        if let Err(e) = show(&r, id, out) {
             err = Some(e);
             return false;
         }

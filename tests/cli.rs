@@ -1236,6 +1236,15 @@ fn expectations_as_git_checks_them() {
             format!("update refs/heads/gone {zero}\nverify refs/heads/gone\n"),
             format!("delete refs/heads/n1\nupdate refs/heads/n1/x {h}\n"),
             format!("delete refs/heads/main\nupdate refs/heads/main/y {h}\n"),
+            // Two updates of one ref, one through a symref (or HEAD's
+            // reflog through its branch), in either order.
+            format!("verify HEAD {h}\ndelete refs/heads/sy {h}\n"),
+            format!("update HEAD {p}\nupdate refs/heads/main {p}\n"),
+            format!("update refs/heads/main {p}\nupdate HEAD {p}\n"),
+            format!("verify refs/heads/main {h}\nupdate refs/heads/sy {p}\n"),
+            format!("option no-deref\nverify HEAD {h}\nupdate refs/heads/main {p}\n"),
+            format!("option no-deref\nupdate refs/heads/sy {p}\nupdate refs/heads/main {p}\n"),
+            format!("symref-update HEAD refs/heads/zz\nupdate refs/heads/main {p}\n"),
             // Setting HEAD's branch to its value logs for HEAD only
             // (reftable: on files gix-ref logs nothing).
             same_value.clone(),

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 
 use gix_hash::ObjectId;
-use gix_ref::bstr::{BStr, ByteSlice};
+use gix_ref::bstr::{BStr, BString, ByteSlice};
 use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix_ref::{FullName, Target};
 
@@ -208,8 +208,9 @@ fn check_exists(repo: &Repo, name: &str, id: ObjectId) -> Result<(), Fatal> {
 struct Batch<'r> {
     repo: &'r Repo,
     edits: Vec<RefEdit>,
-    /// The refs of `verify` and `symref-verify` lines.
-    verified: Vec<FullName>,
+    /// Every ref an edit or a `verify` line names, in the script's order,
+    /// and whether it goes through symrefs.
+    touched: Vec<(FullName, bool)>,
     /// What each edit and `verify` line expects, checked with git's rules
     /// once the transaction holds its locks (the store gets no
     /// expectations: gix-ref's differ, e.g. creating a ref that already
@@ -252,6 +253,7 @@ impl Batch<'_> {
             }
         };
         self.expect(full.clone(), expected, deref);
+        self.touched.push((full.clone(), deref));
         self.edits.push(RefEdit {
             change,
             name: full,
@@ -276,6 +278,7 @@ impl Batch<'_> {
 
     fn push_delete(&mut self, full: FullName, expected: PreviousValue, deref: bool) {
         self.expect(full.clone(), expected, deref);
+        self.touched.push((full.clone(), deref));
         self.edits.push(RefEdit {
             change: Change::Delete {
                 expected: PreviousValue::Any,
@@ -292,6 +295,7 @@ impl Batch<'_> {
         let full = full_name(name)?;
         let target = full_name(target)?;
         self.expect(full.clone(), expected, false);
+        self.touched.push((full.clone(), deref));
         self.edits.push(RefEdit {
             change: Change::Update {
                 log: self.log(),
@@ -310,6 +314,7 @@ impl Batch<'_> {
             let (Change::Update { expected, .. } | Change::Delete { expected, .. }) = &mut e.change;
             let expected = std::mem::replace(expected, PreviousValue::Any);
             self.expect(e.name.clone(), expected, e.deref);
+            self.touched.push((e.name.clone(), e.deref));
             self.edits.push(e);
         }
     }
@@ -336,14 +341,10 @@ impl Batch<'_> {
     fn commit(&mut self) -> Result<(), Fatal> {
         let expect = std::mem::take(&mut self.expect);
         let edits = std::mem::take(&mut self.edits);
-        let verified = std::mem::take(&mut self.verified);
+        let touched = std::mem::take(&mut self.touched);
         // As git: a ref takes one update (verify lines count), and no two
         // updates may be a ref and a ref below it.
-        let mut names: Vec<&BStr> = edits
-            .iter()
-            .map(|e| e.name.as_bstr())
-            .chain(verified.iter().map(|n| n.as_bstr()))
-            .collect();
+        let mut names: Vec<&BStr> = touched.iter().map(|(n, _)| n.as_bstr()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(Fatal::msg(format!("multiple updates for ref '{}' not allowed", w[0])));
@@ -365,6 +366,7 @@ impl Batch<'_> {
                 }));
             }
         }
+        reject_updates_via_symrefs(self.repo, &touched)?;
         if edits.is_empty() {
             return check_expected(self.repo, &expect);
         }
@@ -399,6 +401,44 @@ impl Batch<'_> {
             .map(drop)
             .map_err(|e| Fatal::msg(describe(&e)))
     }
+}
+
+/// Refuses two updates of one ref where one reaches it through a symref,
+/// as git does while preparing: an update through a symref (`deref`) is
+/// one of the ref it points to (and on along a chain), and an update of
+/// the branch HEAD points to is one of HEAD's reflog as well.
+fn reject_updates_via_symrefs(repo: &Repo, touched: &[(FullName, bool)]) -> Result<(), Fatal> {
+    use std::collections::HashSet;
+    let target = |name: &BStr| match repo.exact(name).map(|r| r.target) {
+        Some(Target::Symbolic(t)) => Some(t.as_bstr().to_owned()),
+        _ => None,
+    };
+    let head = target("HEAD".into());
+    let mut affected: HashSet<BString> = touched.iter().map(|(n, _)| n.as_bstr().to_owned()).collect();
+    // (name, deref, reached through HEAD), in git's order: splits go last.
+    let mut queue: Vec<(BString, bool, bool)> = touched
+        .iter()
+        .map(|(n, deref)| (n.as_bstr().to_owned(), *deref, false))
+        .collect();
+    let mut i = 0;
+    while let Some((name, deref, via_head)) = queue.get(i).cloned() {
+        i += 1;
+        if !via_head && head.as_ref() == Some(&name) && !affected.insert("HEAD".into()) {
+            return Err(Fatal::msg(format!(
+                "multiple updates for 'HEAD' (including one via its referent '{name}') are not allowed"
+            )));
+        }
+        let Some(t) = deref.then(|| target(name.as_ref())).flatten() else {
+            continue;
+        };
+        if !affected.insert(t.clone()) {
+            return Err(Fatal::msg(format!(
+                "multiple updates for '{t}' (including one via symref '{name}') are not allowed"
+            )));
+        }
+        queue.push((t, true, via_head || name == "HEAD"));
+    }
+    Ok(())
 }
 
 /// What one edit or `verify` line expects of a ref.
@@ -515,7 +555,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         repo,
         edits: Vec::new(),
         expect: Vec::new(),
-        verified: Vec::new(),
+        touched: Vec::new(),
         // As git keeps it (the files backend gets it so too).
         message: String::from_utf8_lossy(&reftable::store::normalize_reflog_message(
             a.message.as_deref().unwrap_or_default().as_bytes(),
@@ -646,7 +686,7 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 e => e,
             };
             let name = full_name(s(name)?)?;
-            batch.verified.push(name.clone());
+            batch.touched.push((name.clone(), deref));
             batch.expect(name, e, deref);
         }
         Instruction::SymrefUpdate { name, target, old } => {
@@ -673,7 +713,7 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 None => PreviousValue::MustNotExist,
             };
             let name = full_name(s(name)?)?;
-            batch.verified.push(name.clone());
+            batch.touched.push((name.clone(), false));
             batch.expect(name, e, false);
         }
         Instruction::NoDeref => *no_deref = true,
@@ -688,7 +728,7 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 _ => {
                     batch.edits.clear();
                     batch.expect.clear();
-                    batch.verified.clear();
+                    batch.touched.clear();
                     "abort"
                 }
             };

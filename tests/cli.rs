@@ -300,6 +300,18 @@ fn twin_step(a: &Path, b: &Path, label: &str, args: &[&str], stdin: Option<&str>
     assert_lines_eq(&state(a), &state(b), &format!("state after {what}"));
 }
 
+/// Every record of the stack in `dir` (`dump stack`), without the table
+/// headers (their names end in random digits).
+fn records(dir: &Path) -> String {
+    let out = ours(dir, &["dump", "stack", ".git/reftable"], None);
+    assert_eq!(out.code, 0, "dump stack: {}", out.stderr);
+    out.stdout
+        .lines()
+        .filter(|l| !l.starts_with("table "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 fn state(dir: &Path) -> String {
     let mut s = git_out(dir, &["for-each-ref", "--format=%(refname) %(objectname) %(symref)"]);
     // HEAD may name an unborn branch.
@@ -1289,14 +1301,17 @@ fn expectations_as_git_checks_them() {
         // the symref (on files through gix-ref, whose reflogs of that differ
         // from git's: reftable only).
         let deref_symref = "symref-update HEAD\0refs/heads/a\0\0".to_owned();
+        // Through HEAD to a target that does not resolve: git logs nothing.
+        let deref_dangling = "symref-update HEAD\0refs/heads/dangle\0\0".to_owned();
         let z_scripts = [
             "update refs/heads/b\0\0\0".to_owned(),
             deref_symref.clone(),
             "option no-deref\0symref-update HEAD\0refs/heads/b\0\0".to_owned(),
+            deref_dangling.clone(),
         ];
         for script in z_scripts
             .into_iter()
-            .filter(|s| format == "reftable" || *s != deref_symref)
+            .filter(|s| format == "reftable" || (*s != deref_symref && *s != deref_dangling))
         {
             let args = ["update-ref", "--stdin", "-z"];
             let (x, y) = (ours(&a, &args, Some(&script)), theirs(&b, &args, Some(&script)));
@@ -1308,6 +1323,11 @@ fn expectations_as_git_checks_them() {
                 None,
             );
             assert_eq!((x.code, &x.stderr), (y.code, &y.stderr), "{label} {script:?}");
+            if format == "reftable" {
+                // Records as written, reflog entries git hides included (a
+                // HEAD entry with the null id).
+                assert_lines_eq(&records(&a), &records(&b), &format!("records after {script:?}"));
+            }
         }
         // The same failures through the bulk import (used for big scripts).
         if format == "reftable" {
@@ -1397,7 +1417,7 @@ fn reflog_commands_as_git() {
 /// Random `update-ref --stdin` scripts (1 to 4 lines over a few names, valid
 /// and not: every command, old values right and wrong, symrefs, D/F pairs)
 /// on copies of one repository: same exit code, first word of stderr, refs,
-/// reflogs and number of tables as git. `REFTABLE_DIFF_SCRIPTS` sets how
+/// reflogs, number of tables and records in them as git. `REFTABLE_DIFF_SCRIPTS` sets how
 /// many (40 by default), `REFTABLE_DIFF_SEED` the seed (non-zero).
 #[test]
 fn random_scripts_as_git() {
@@ -1479,6 +1499,7 @@ fn random_scripts_as_git() {
         );
         assert_lines_eq(&state(&a), &state(&b), &format!("state after {script}"));
         assert_eq!(tables(&a), tables(&b), "tables after {script}");
+        assert_lines_eq(&records(&a), &records(&b), &format!("records after {script}"));
         std::fs::remove_dir_all(&a).unwrap();
         std::fs::remove_dir_all(&b).unwrap();
     }

@@ -498,6 +498,12 @@ impl<'s> Transaction<'s> {
         let mut refs: BTreeMap<Which, BTreeMap<Vec<u8>, RefValue>> = BTreeMap::new();
         let mut logs: BTreeMap<Which, LogsOfStack> = BTreeMap::new();
         let mut applied = Vec::with_capacity(self.prepared.len());
+        // An edit of HEAD that went on to its branch left a log-only edit
+        // of HEAD: that one logs HEAD (as git's log-only update does).
+        let head_split = self.prepared.iter().any(|p| {
+            p.edit.name.as_bstr() == "HEAD"
+                && matches!(&p.edit.change, Change::Update { log, .. } if log.mode == RefLog::Only)
+        });
         for p in std::mem::take(&mut self.prepared) {
             let idx = ui[&p.which];
             let (new_target, log_mode, message, force) = match &p.edit.change {
@@ -513,7 +519,9 @@ impl<'s> Transaction<'s> {
                 } => (Some(new.clone()), *mode, message.clone(), *force_create_reflog),
                 Change::Delete { log, .. } => (None, *log, BString::default(), false),
             };
-            let unchanged = new_target.is_some() && new_target == p.previous;
+            // A log-only edit (what is left of an edit of a symref that went
+            // on to its target) logs even if the value is the same (as git).
+            let unchanged = log_mode == RefLog::AndReference && new_target.is_some() && new_target == p.previous;
             // Deleting a ref that does not exist writes nothing (git skips
             // such an update altogether).
             let nothing = new_target.is_none() && p.previous.is_none();
@@ -618,14 +626,17 @@ impl<'s> Transaction<'s> {
                     };
                     // An update of the branch HEAD points to is logged for HEAD
                     // too; git's entry for a branch turned symref has the null
-                    // id as its new value (and is written even if dangling).
+                    // id as its new value (and is written even if dangling),
+                    // unless the edit came through HEAD: HEAD's own log-only
+                    // edit then logs what the target resolves to, if anything.
                     let head_which = head_stack(linked);
+                    let symbolic = matches!(new_target, Some(Target::Symbolic(_)));
                     if let (true, Some(&head_ui)) = (
-                        head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()),
+                        head.as_deref() == Some(p.edit.name.as_bstr().as_bytes()) && !(symbolic && head_split),
                         ui.get(&head_which),
                     ) {
                         let mut head_entry = entry.clone();
-                        if matches!(new_target, Some(Target::Symbolic(_))) {
+                        if symbolic {
                             head_entry.new_id = zero.as_bytes().to_vec();
                         }
                         logs.entry(head_which)

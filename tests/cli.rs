@@ -1414,6 +1414,90 @@ fn reflog_commands_as_git() {
     }
 }
 
+/// `reflog expire` without `--expire`: git's defaults (90 days; 30 for
+/// entries whose commits the ref no longer reaches, all refs for HEAD),
+/// `gc.reflogExpire*` from the config, approxidate times (`2.weeks.ago`,
+/// dates, `0`), and git's error for a bad one.
+#[test]
+fn reflog_expire_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = twin(tmp.path(), "reftable", "sha1");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let ago = |days: u64| format!("{} +0000", now - days * 24 * 3600);
+    let (c0, c1, c2) = (&c[2], &c[1], &c[0]);
+    for d in [&a, &b] {
+        // A commit nothing will reach.
+        let tree = git_out(d, &["rev-parse", "HEAD^{tree}"]);
+        let lost = git_out(d, &["commit-tree", "-m", "lost", tree.trim()])
+            .trim()
+            .to_owned();
+        for (days, name, id) in [
+            (100, "refs/heads/topic", c0),
+            (60, "refs/heads/topic", &lost),
+            (45, "refs/heads/topic", c1),
+            (40, "refs/heads/topic", c2),
+            (10, "refs/heads/topic", c1),
+            (5, "refs/heads/topic", c2),
+            (50, "refs/heads/gone", &lost),
+            (35, "refs/heads/gone", c0),
+        ] {
+            let out = git(d)
+                .env("GIT_COMMITTER_DATE", ago(days))
+                .args(["update-ref", "-m", &format!("{days} days"), name, id])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    let state = |d: &Path| {
+        ["refs/heads/topic", "refs/heads/gone", "HEAD"]
+            .iter()
+            .map(|r| git_out(d, &["reflog", "show", "--format=%H %gs", r]))
+            .collect::<String>()
+    };
+    for (args, config) in [
+        (&["reflog", "expire", "refs/heads/topic"][..], None),
+        (&["reflog", "expire", "--all"], None),
+        (&["reflog", "expire", "--expire-unreachable=never", "--all"], None),
+        (
+            &["reflog", "expire", "--all"],
+            Some(("gc.reflogExpireUnreachable", "7.days.ago")),
+        ),
+        (&["reflog", "expire", "--all"], Some(("gc.reflogExpire", "2.weeks.ago"))),
+        (&["reflog", "expire", "--expire=2.weeks.ago", "--all"], None),
+        (
+            &[
+                "reflog",
+                "expire",
+                "--expire=1.month.ago",
+                "--expire-unreachable=now",
+                "--all",
+            ],
+            None,
+        ),
+        (&["reflog", "expire", "--expire=bogus", "--all"], None),
+        (&["reflog", "expire", "--expire-unreachable=bogus", "--all"], None),
+        (&["reflog", "expire", "--expire=0", "HEAD"], None),
+    ] {
+        let (x, y) = (tmp.path().join("x"), tmp.path().join("y"));
+        copy_dir(&a, &x);
+        copy_dir(&b, &y);
+        if let Some((key, value)) = config {
+            git_out(&x, &["config", key, value]);
+            git_out(&y, &["config", key, value]);
+        }
+        let (o, t) = (ours(&x, args, None), theirs(&y, args, None));
+        let label = format!("{args:?} {config:?}");
+        assert_eq!((o.code, &o.stderr), (t.code, &t.stderr), "{label}");
+        assert_lines_eq(&state(&x), &state(&y), &label);
+        std::fs::remove_dir_all(&x).unwrap();
+        std::fs::remove_dir_all(&y).unwrap();
+    }
+}
+
 /// Random `update-ref --stdin` scripts (1 to 4 lines over a few names, valid
 /// and not: every command, old values right and wrong, symrefs, D/F pairs)
 /// on copies of one repository: same exit code, first word of stderr, refs,

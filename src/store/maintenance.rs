@@ -66,12 +66,13 @@ impl Store {
     /// for which `drop(index, time)` is true; see [`Store::reflog_expire`].
     /// Returns how many were deleted.
     pub fn reflog_delete_where(&self, name: &[u8], drop: impl FnMut(usize, u64) -> bool) -> Result<usize, Error> {
-        self.reflog_expire(name, ExpireOptions::default(), drop)
+        let mut drop = drop;
+        self.reflog_expire(name, ExpireOptions::default(), |i, e| drop(i, e.time))
     }
 
     /// Expires reflog entries of `name` as git's reftable backend does
     /// (`git reflog delete` and `git reflog expire`): one addition rewrites
-    /// every entry of the reflog, those for which `drop(index, time)` is
+    /// every entry of the reflog, those for which `drop(index, entry)` is
     /// true (newest first, counted from 0) as tombstones; a reflog left
     /// without entries gets git's existence marker (an entry from and to
     /// the null id), so that it still exists. With
@@ -84,7 +85,7 @@ impl Store {
         &self,
         name: &[u8],
         opts: ExpireOptions,
-        mut drop: impl FnMut(usize, u64) -> bool,
+        mut drop: impl FnMut(usize, &LogUpdate) -> bool,
     ) -> Result<usize, Error> {
         let stored = self.ns_in(name);
         let (which, local) = route(&stored, self.is_linked_worktree());
@@ -117,7 +118,7 @@ impl Store {
         }
         let mut deleted = 0;
         for (i, (_, e)) in entries.iter_mut().enumerate() {
-            if e.as_ref().is_some_and(|u| drop(i, u.time)) {
+            if e.as_ref().is_some_and(|u| drop(i, u)) {
                 *e = None;
                 deleted += 1;
             }

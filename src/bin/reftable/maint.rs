@@ -55,16 +55,103 @@ pub enum Reflog {
         keep: KeepArgs,
         entries: Vec<String>,
     },
-    /// Drop entries older than --expire (a Unix time, or `all`/`now`).
+    /// Drop entries older than --expire (default `gc.reflogExpire`, 90
+    /// days), and those older than --expire-unreachable (default
+    /// `gc.reflogExpireUnreachable`, 30 days) whose commits the ref (all
+    /// refs, for HEAD) no longer reaches. Times as git takes them: `now`,
+    /// `all`, `never`, `2.weeks.ago`, a date, a Unix time.
     Expire {
         #[arg(long)]
         expire: Option<String>,
+        #[arg(long)]
+        expire_unreachable: Option<String>,
         #[arg(long)]
         all: bool,
         #[command(flatten)]
         keep: KeepArgs,
         names: Vec<String>,
     },
+}
+
+/// A time limit as git's `parse_expiry_date` reads it: `never`/`false`
+/// keep everything, `all`/`now` nothing, anything else is a date (`None`
+/// if it is none).
+fn expiry_date(t: &str, now: u64) -> Option<u64> {
+    match t {
+        "never" | "false" => Some(0),
+        "all" | "now" => Some(u64::MAX),
+        // git's approxidate takes a lone 0 as no date part at all: now.
+        "0" => Some(now),
+        _ => {
+            let now = jiff::Timestamp::from_second(now as i64)
+                .ok()?
+                .to_zoned(jiff::tz::TimeZone::UTC);
+            let time = gix_date::parse(t, Some(now)).ok()?;
+            Some(time.seconds.max(0) as u64)
+        }
+    }
+}
+
+/// Which commits a reflog's ref still reaches, for entries between the two
+/// limits of `reflog expire` (git's `reflog_expiry_prepare`): from the
+/// ref's commit, or from every ref for HEAD; all are lost if the ref has no
+/// commit or the limits leave no such window. Walked once, when first asked.
+struct Reachability<'r> {
+    repo: &'r Repo,
+    tips: Option<Vec<gix_hash::ObjectId>>,
+    reached: Option<std::collections::HashSet<gix_hash::ObjectId>>,
+}
+
+impl<'r> Reachability<'r> {
+    fn new(repo: &'r Repo, name: &str, total: u64, unreachable: u64) -> Result<Self, Fatal> {
+        let gix = repo.gix()?;
+        let commit = |id: gix_hash::ObjectId| {
+            id.attach(gix)
+                .object()
+                .ok()
+                .and_then(|o| o.peel_to_commit().ok())
+                .map(|c| c.id)
+        };
+        let tips = if unreachable <= total {
+            None
+        } else if unreachable == 0 || name == "HEAD" || name.ends_with("/HEAD") {
+            let mut tips = Vec::new();
+            repo.for_each("", &mut |r| {
+                tips.extend(r.target.try_id().map(ToOwned::to_owned).and_then(commit));
+                true
+            })?;
+            Some(tips)
+        } else {
+            repo.exact(name.into())
+                .and_then(|r| repo.resolve(&r))
+                .and_then(commit)
+                .map(|c| vec![c])
+        };
+        Ok(Reachability {
+            repo,
+            tips,
+            reached: None,
+        })
+    }
+
+    /// Whether the entry's commit `id` is no longer reached (the null id
+    /// never is; a missing object always is).
+    fn lost(&mut self, id: &[u8]) -> bool {
+        if id.iter().all(|&b| b == 0) {
+            return false;
+        }
+        let Some(tips) = &self.tips else { return true };
+        let reached = self.reached.get_or_insert_with(|| {
+            let mut set = std::collections::HashSet::new();
+            if let Ok(gix) = self.repo.gix() {
+                if let Ok(walk) = gix.rev_walk(tips.iter().copied()).all() {
+                    set.extend(walk.filter_map(Result::ok).map(|info| info.id));
+                }
+            }
+            set
+        });
+        !reached.contains(&gix_hash::ObjectId::from_bytes_or_panic(id))
+    }
 }
 
 fn reftable_store(repo: &Repo) -> Result<&Store, Fatal> {
@@ -198,17 +285,32 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
         }
         Reflog::Expire {
             expire,
+            expire_unreachable,
             all,
             keep,
             names,
         } => {
             let store = reftable_store(repo)?;
-            let cutoff = match expire.as_deref() {
-                None => u64::MAX,
-                Some("all" | "now") => u64::MAX,
-                Some("never") => 0,
-                Some(t) => t.parse::<u64>().map_err(|_| Fatal::msg(format!("invalid time: {t}")))?,
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let config = repo.gix()?.config_snapshot();
+            let limit = |given: Option<String>, option: &str, key: &str, days: u64| match given {
+                Some(t) => expiry_date(&t, now)
+                    .ok_or_else(|| Fatal::msg(format!("invalid timestamp '{t}' given to '--{option}'"))),
+                None => match config.string(key) {
+                    Some(v) => expiry_date(&v.to_str_lossy(), now)
+                        .ok_or_else(|| Fatal::msg(format!("'{v}' for '{key}' is not a valid timestamp"))),
+                    None => Ok(now.saturating_sub(days * 24 * 3600)),
+                },
             };
+            let total = limit(expire, "expire", "gc.reflogExpire", 90)?;
+            let unreachable = limit(
+                expire_unreachable,
+                "expire-unreachable",
+                "gc.reflogExpireUnreachable",
+                30,
+            )?;
             let mut targets = names;
             if all {
                 // Every reflog, also of refs that are gone.
@@ -217,8 +319,11 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             }
             for name in targets {
                 let full = log_name(repo, &name).unwrap_or(name);
+                let mut reach = Reachability::new(repo, &full, total, unreachable)?;
                 store
-                    .reflog_expire(full.as_bytes(), keep.options(), |_, time| time < cutoff)
+                    .reflog_expire(full.as_bytes(), keep.options(), |_, e| {
+                        e.time < total || (e.time < unreachable && (reach.lost(&e.old_id) || reach.lost(&e.new_id)))
+                    })
                     .map_err(|e| Fatal::msg(e.to_string()))?;
             }
             Ok(0)

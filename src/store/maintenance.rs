@@ -81,6 +81,10 @@ impl Store {
     /// a ref that is not symbolic is set to the newest kept entry's new id.
     /// A ref without a reflog is left alone. Returns how many entries were
     /// deleted.
+    ///
+    /// `drop` runs while the store holds the stack (its lock and its
+    /// in-process guard): it must not read this store, or it waits forever;
+    /// gather what it needs first.
     pub fn reflog_expire(
         &self,
         name: &[u8],

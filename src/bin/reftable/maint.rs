@@ -95,16 +95,49 @@ fn expiry_date(t: &str, now: u64) -> Option<u64> {
 /// Which commits a reflog's ref still reaches, for entries between the two
 /// limits of `reflog expire` (git's `reflog_expiry_prepare`): from the
 /// ref's commit, or from every ref for HEAD; all are lost if the ref has no
-/// commit or the limits leave no such window. Walked once, when first asked.
+/// commit or the limits leave no such window. The commits are walked only
+/// if an entry of the reflog lies in the window, before the expiry starts
+/// (which holds the stack while it asks).
 struct Reachability<'r> {
     repo: &'r Repo,
-    tips: Option<Vec<gix_hash::ObjectId>>,
-    reached: Option<std::collections::HashSet<gix_hash::ObjectId>>,
+    name: String,
+    /// No window between the limits: every entry in it is dropped.
+    always: bool,
+    /// The commits reached (empty if the ref has no commit, or no entry
+    /// asks).
+    reached: std::collections::HashSet<gix_hash::ObjectId>,
 }
 
 impl<'r> Reachability<'r> {
-    fn new(repo: &'r Repo, name: &str, total: u64, unreachable: u64) -> Result<Self, Fatal> {
-        let gix = repo.gix()?;
+    fn new(repo: &'r Repo, store: &Store, name: &str, total: u64, unreachable: u64) -> Result<Self, Fatal> {
+        let mut r = Reachability {
+            repo,
+            name: name.to_owned(),
+            always: unreachable <= total,
+            reached: Default::default(),
+        };
+        let in_window = |l: &gix_ref::log::Line| {
+            let t = l.signature.time.seconds.max(0) as u64;
+            t >= total && t < unreachable
+        };
+        let lines = store
+            .reflog_iter(name.as_bytes())
+            .map_err(|e| Fatal::msg(e.to_string()))?;
+        if !r.always && lines.into_iter().flatten().any(|l| l.is_ok_and(|l| in_window(&l))) {
+            let tips = r.tips();
+            if let (Ok(gix), false) = (repo.gix(), tips.is_empty()) {
+                if let Ok(walk) = gix.rev_walk(tips).all() {
+                    r.reached.extend(walk.filter_map(Result::ok).map(|info| info.id));
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    /// The commits to walk from: the ref's own, or every ref's for HEAD
+    /// (as git; the HEAD of a worktree too).
+    fn tips(&self) -> Vec<gix_hash::ObjectId> {
+        let Ok(gix) = self.repo.gix() else { return Vec::new() };
         let commit = |id: gix_hash::ObjectId| {
             id.attach(gix)
                 .object()
@@ -112,45 +145,36 @@ impl<'r> Reachability<'r> {
                 .and_then(|o| o.peel_to_commit().ok())
                 .map(|c| c.id)
         };
-        let tips = if unreachable <= total {
-            None
-        } else if unreachable == 0 || name == "HEAD" || name.ends_with("/HEAD") {
-            let mut tips = Vec::new();
-            repo.for_each("", &mut |r| {
+        let mut tips = Vec::new();
+        if self.name == "HEAD" || self.name.ends_with("/HEAD") {
+            // A failed listing leaves fewer tips: more entries are dropped,
+            // as git drops them when it cannot read a ref.
+            let _ = self.repo.for_each("", &mut |r| {
                 tips.extend(r.target.try_id().map(ToOwned::to_owned).and_then(commit));
                 true
-            })?;
-            Some(tips)
+            });
         } else {
-            repo.exact(name.into())
-                .and_then(|r| repo.resolve(&r))
-                .and_then(commit)
-                .map(|c| vec![c])
-        };
-        Ok(Reachability {
-            repo,
-            tips,
-            reached: None,
-        })
+            let name: &gix_ref::bstr::BStr = self.name.as_str().into();
+            tips.extend(
+                self.repo
+                    .exact(name)
+                    .and_then(|r| self.repo.resolve(&r))
+                    .and_then(commit),
+            );
+        }
+        tips
     }
 
     /// Whether the entry's commit `id` is no longer reached (the null id
     /// never is; a missing object always is).
-    fn lost(&mut self, id: &[u8]) -> bool {
+    fn lost(&self, id: &[u8]) -> bool {
         if id.iter().all(|&b| b == 0) {
             return false;
         }
-        let Some(tips) = &self.tips else { return true };
-        let reached = self.reached.get_or_insert_with(|| {
-            let mut set = std::collections::HashSet::new();
-            if let Ok(gix) = self.repo.gix() {
-                if let Ok(walk) = gix.rev_walk(tips.iter().copied()).all() {
-                    set.extend(walk.filter_map(Result::ok).map(|info| info.id));
-                }
-            }
-            set
-        });
-        !reached.contains(&gix_hash::ObjectId::from_bytes_or_panic(id))
+        if self.always {
+            return true;
+        }
+        gix_hash::ObjectId::try_from(id).map_or(true, |id| !self.reached.contains(&id))
     }
 }
 
@@ -319,7 +343,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             }
             for name in targets {
                 let full = log_name(repo, &name).unwrap_or(name);
-                let mut reach = Reachability::new(repo, &full, total, unreachable)?;
+                let reach = Reachability::new(repo, store, &full, total, unreachable)?;
                 store
                     .reflog_expire(full.as_bytes(), keep.options(), |_, e| {
                         e.time < total || (e.time < unreachable && (reach.lost(&e.old_id) || reach.lost(&e.new_id)))

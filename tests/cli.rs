@@ -1481,6 +1481,8 @@ fn reflog_expire_as_git() {
         (&["reflog", "expire", "--expire=bogus", "--all"], None),
         (&["reflog", "expire", "--expire-unreachable=bogus", "--all"], None),
         (&["reflog", "expire", "--expire=0", "HEAD"], None),
+        (&["reflog", "expire", "-n", "--expire=now", "--all"], None),
+        (&["reflog", "expire", "--dry-run", "refs/heads/topic"], None),
     ] {
         let (x, y) = (tmp.path().join("x"), tmp.path().join("y"));
         copy_dir(&a, &x);

@@ -65,6 +65,9 @@ pub enum Reflog {
         expire: Option<String>,
         #[arg(long)]
         expire_unreachable: Option<String>,
+        /// Change nothing (git prints nothing either, without --verbose).
+        #[arg(short = 'n', long)]
+        dry_run: bool,
         #[arg(long)]
         all: bool,
         #[command(flatten)]
@@ -310,6 +313,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
         Reflog::Expire {
             expire,
             expire_unreachable,
+            dry_run,
             all,
             keep,
             names,
@@ -341,7 +345,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                 let names = store.reflog_names().map_err(|e| Fatal::msg(e.to_string()))?;
                 targets.extend(names.iter().map(|n| n.to_str_lossy().into_owned()));
             }
-            for name in targets {
+            for name in targets.into_iter().filter(|_| !dry_run) {
                 let full = log_name(repo, &name).unwrap_or(name);
                 let reach = Reachability::new(repo, store, &full, total, unreachable)?;
                 store

@@ -300,6 +300,14 @@ fn twin_step(a: &Path, b: &Path, label: &str, args: &[&str], stdin: Option<&str>
     assert_lines_eq(&state(a), &state(b), &format!("state after {what}"));
 }
 
+/// How many tables the stack in `dir` has.
+fn tables(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join(".git/reftable/tables.list"))
+        .unwrap()
+        .lines()
+        .count()
+}
+
 /// Every record of the stack in `dir` (`dump stack`), without the table
 /// headers (their names end in random digits).
 fn records(dir: &Path) -> String {
@@ -505,12 +513,6 @@ fn maintenance_commands_match_git() {
     // The whole message where the repository already has the format.
     let args = ["refs", "migrate", "--ref-format=reftable"];
     assert_eq!(ours(&a, &args, None).stderr, theirs(&b, &args, None).stderr);
-    let tables = |d: &Path| {
-        std::fs::read_to_string(d.join(".git/reftable/tables.list"))
-            .unwrap()
-            .lines()
-            .count()
-    };
     assert_eq!(tables(&a), 1);
     // Expiry: our own semantics (git's also keeps reachable entries): everything before the cutoff goes.
     let x = ours(
@@ -1268,9 +1270,9 @@ fn expectations_as_git_checks_them() {
             "delete refs/heads/main\n".to_owned(),
         ];
         let label = format!("{format}/{hash}");
-        for script in scripts.iter().filter(|s| format == "reftable" || **s != same_value) {
-            let args = ["update-ref", "--stdin"];
-            let (x, y) = (ours(&a, &args, Some(script)), theirs(&b, &args, Some(script)));
+        // Runs a script on both, then compares refs and reflogs.
+        let script_step = |args: &[&str], script: &str| {
+            let (x, y) = (ours(&a, args, Some(script)), theirs(&b, args, Some(script)));
             twin_step(
                 &a,
                 &b,
@@ -1278,6 +1280,10 @@ fn expectations_as_git_checks_them() {
                 &["show-ref", "--head"],
                 None,
             );
+            (x, y)
+        };
+        for script in scripts.iter().filter(|s| format == "reftable" || **s != same_value) {
+            let (x, y) = script_step(&["update-ref", "--stdin"], script);
             assert_eq!(
                 x.code, y.code,
                 "{label} {script:?}: ours {:?} git {:?}",
@@ -1285,12 +1291,6 @@ fn expectations_as_git_checks_them() {
             );
             if format == "reftable" {
                 assert_eq!(x.stderr, y.stderr, "{label} {script:?}");
-                let tables = |d: &Path| {
-                    std::fs::read_to_string(d.join(".git/reftable/tables.list"))
-                        .unwrap()
-                        .lines()
-                        .count()
-                };
                 assert_eq!(tables(&a), tables(&b), "{label} {script:?}: tables");
             } else {
                 assert_eq!(first_word(&x.stderr), first_word(&y.stderr), "{label} {script:?}");
@@ -1313,15 +1313,7 @@ fn expectations_as_git_checks_them() {
             .into_iter()
             .filter(|s| format == "reftable" || (*s != deref_symref && *s != deref_dangling))
         {
-            let args = ["update-ref", "--stdin", "-z"];
-            let (x, y) = (ours(&a, &args, Some(&script)), theirs(&b, &args, Some(&script)));
-            twin_step(
-                &a,
-                &b,
-                &format!("{label} after {script:?}"),
-                &["show-ref", "--head"],
-                None,
-            );
+            let (x, y) = script_step(&["update-ref", "--stdin", "-z"], &script);
             assert_eq!((x.code, &x.stderr), (y.code, &y.stderr), "{label} {script:?}");
             if format == "reftable" {
                 // Records as written, reflog entries git hides included (a
@@ -1375,12 +1367,6 @@ fn reflog_commands_as_git() {
         git_out(d, &["symbolic-ref", "refs/heads/sym", "refs/heads/side"]);
         git_out(d, &["update-ref", "-d", "--no-deref", "refs/heads/sym"]);
     }
-    let tables = |d: &Path| {
-        std::fs::read_to_string(d.join(".git/reftable/tables.list"))
-            .unwrap()
-            .lines()
-            .count()
-    };
     for args in [
         &["reflog"][..],
         &["reflog", "main"],
@@ -1543,12 +1529,6 @@ fn random_scripts_as_git() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
-    let tables = |d: &Path| {
-        std::fs::read_to_string(d.join(".git/reftable/tables.list"))
-            .unwrap()
-            .lines()
-            .count()
-    };
     for k in 0..count {
         let mut script = String::new();
         for _ in 0..1 + rnd(4) {

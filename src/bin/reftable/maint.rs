@@ -98,12 +98,10 @@ fn expiry_date(t: &str, now: u64) -> Option<u64> {
 /// Which commits a reflog's ref still reaches, for entries between the two
 /// limits of `reflog expire` (git's `reflog_expiry_prepare`): from the
 /// ref's commit, or from every ref for HEAD; all are lost if the ref has no
-/// commit or the limits leave no such window. The commits are walked only
-/// if an entry of the reflog lies in the window, before the expiry starts
-/// (which holds the stack while it asks).
-struct Reachability<'r> {
-    repo: &'r Repo,
-    name: String,
+/// commit or the limits leave no such window. The reflog is read and the
+/// commits walked only if there is a window and an entry lies in it, before
+/// the expiry starts (which holds the stack while it asks).
+struct Reachability {
     /// No window between the limits: every entry in it is dropped.
     always: bool,
     /// The commits reached (empty if the ref has no commit, or no entry
@@ -111,61 +109,30 @@ struct Reachability<'r> {
     reached: std::collections::HashSet<gix_hash::ObjectId>,
 }
 
-impl<'r> Reachability<'r> {
-    fn new(repo: &'r Repo, store: &Store, name: &str, total: u64, unreachable: u64) -> Result<Self, Fatal> {
-        let mut r = Reachability {
-            repo,
-            name: name.to_owned(),
-            always: unreachable <= total,
-            reached: Default::default(),
-        };
+impl Reachability {
+    fn new(repo: &Repo, store: &Store, name: &str, total: u64, unreachable: u64) -> Result<Self, Fatal> {
+        let always = unreachable <= total;
+        let mut reached = std::collections::HashSet::new();
         let in_window = |l: &gix_ref::log::Line| {
             let t = l.signature.time.seconds.max(0) as u64;
             t >= total && t < unreachable
         };
-        let lines = store
-            .reflog_iter(name.as_bytes())
-            .map_err(|e| Fatal::msg(e.to_string()))?;
-        if !r.always && lines.into_iter().flatten().any(|l| l.is_ok_and(|l| in_window(&l))) {
-            let tips = r.tips();
+        if !always
+            && store
+                .reflog_iter(name.as_bytes())
+                .map_err(|e| Fatal::msg(e.to_string()))?
+                .into_iter()
+                .flatten()
+                .any(|l| l.is_ok_and(|l| in_window(&l)))
+        {
+            let tips = tips(repo, name);
             if let (Ok(gix), false) = (repo.gix(), tips.is_empty()) {
                 if let Ok(walk) = gix.rev_walk(tips).all() {
-                    r.reached.extend(walk.filter_map(Result::ok).map(|info| info.id));
+                    reached.extend(walk.filter_map(Result::ok).map(|info| info.id));
                 }
             }
         }
-        Ok(r)
-    }
-
-    /// The commits to walk from: the ref's own, or every ref's for HEAD
-    /// (as git; the HEAD of a worktree too).
-    fn tips(&self) -> Vec<gix_hash::ObjectId> {
-        let Ok(gix) = self.repo.gix() else { return Vec::new() };
-        let commit = |id: gix_hash::ObjectId| {
-            id.attach(gix)
-                .object()
-                .ok()
-                .and_then(|o| o.peel_to_commit().ok())
-                .map(|c| c.id)
-        };
-        let mut tips = Vec::new();
-        if self.name == "HEAD" || self.name.ends_with("/HEAD") {
-            // A failed listing leaves fewer tips: more entries are dropped,
-            // as git drops them when it cannot read a ref.
-            let _ = self.repo.for_each("", &mut |r| {
-                tips.extend(r.target.try_id().map(ToOwned::to_owned).and_then(commit));
-                true
-            });
-        } else {
-            let name: &gix_ref::bstr::BStr = self.name.as_str().into();
-            tips.extend(
-                self.repo
-                    .exact(name)
-                    .and_then(|r| self.repo.resolve(&r))
-                    .and_then(commit),
-            );
-        }
-        tips
+        Ok(Reachability { always, reached })
     }
 
     /// Whether the entry's commit `id` is no longer reached (the null id
@@ -174,11 +141,33 @@ impl<'r> Reachability<'r> {
         if id.iter().all(|&b| b == 0) {
             return false;
         }
-        if self.always {
-            return true;
-        }
-        gix_hash::ObjectId::try_from(id).map_or(true, |id| !self.reached.contains(&id))
+        self.always || gix_hash::ObjectId::try_from(id).map_or(true, |id| !self.reached.contains(&id))
     }
+}
+
+/// The commits `reflog expire` walks from for the reflog of `name`: the
+/// ref's own, or every ref's for HEAD (as git; the HEAD of a worktree too).
+fn tips(repo: &Repo, name: &str) -> Vec<gix_hash::ObjectId> {
+    let Ok(gix) = repo.gix() else { return Vec::new() };
+    let commit = |id: gix_hash::ObjectId| {
+        id.attach(gix)
+            .object()
+            .ok()
+            .and_then(|o| o.peel_to_commit().ok())
+            .map(|c| c.id)
+    };
+    let mut tips = Vec::new();
+    if name == "HEAD" || name.ends_with("/HEAD") {
+        // A failed listing leaves fewer tips: more entries are dropped, as
+        // git drops them when it cannot read a ref.
+        let _ = repo.for_each("", &mut |r| {
+            tips.extend(r.target.try_id().map(ToOwned::to_owned).and_then(commit));
+            true
+        });
+    } else {
+        tips.extend(repo.exact(name.into()).and_then(|r| repo.resolve(&r)).and_then(commit));
+    }
+    tips
 }
 
 fn reftable_store(repo: &Repo) -> Result<&Store, Fatal> {

@@ -178,6 +178,15 @@ const READ_CASES: &[&[&str]] = &[
     &["for-each-ref", "--format=%(objectname:short=0)"],
     &["for-each-ref", "--format=%(refname:lstrip=x)"],
     &["for-each-ref", "--format=%(refname:bogus)"],
+    &[
+        "for-each-ref",
+        "--format=%(objectsize) %(tree:short) %(parent) %(numparent) %(*subject) %(taggerdate:iso) %(contents)",
+    ],
+    &[
+        "for-each-ref",
+        "--sort=-creatordate",
+        "--format=%(creator) %(subject) %(authoremail:trim)",
+    ],
     &["show-ref", "--abbrev=4", "-d"],
     &["reflog", "show"],
     &["reflog", "show", "--no-abbrev-commit", "refs/heads/main"],
@@ -1568,5 +1577,166 @@ fn random_scripts_as_git() {
         assert_lines_eq(&records(&a), &records(&b), &format!("records after {script}"));
         std::fs::remove_dir_all(&a).unwrap();
         std::fs::remove_dir_all(&b).unwrap();
+    }
+}
+
+/// `for-each-ref` atoms read from objects (sizes, commit and tag headers,
+/// people and dates in every format that needs no local zone, subject,
+/// body, contents and its parts, `*` for what tags point at) and sorting by
+/// them (dates and sizes as numbers, formatted dates as text), on commits
+/// with awkward messages and tags in several zones; stdout, exit code and
+/// the whole of stderr as git's.
+#[test]
+fn object_atoms_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("objects");
+    git_out(
+        tmp.path(),
+        &[
+            "init",
+            "-q",
+            "--initial-branch=main",
+            "--ref-format=reftable",
+            "objects",
+        ],
+    );
+    let dated = |args: &[&str], date: &str, stdin: Option<&str>| {
+        let mut c = git(&dir);
+        c.args(args)
+            .env("GIT_COMMITTER_DATE", date)
+            .env("GIT_AUTHOR_DATE", date);
+        let out = run(c, stdin);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        out.stdout
+    };
+    dated(
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+        "1600000000 -0030",
+        None,
+    );
+    dated(
+        &["commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-"],
+        "1700000000 +0130",
+        Some("a subject\nover two lines\n\nbody 1\nbody 2\n\n-----BEGIN PGP SIGNATURE-----\nnot really\n-----END PGP SIGNATURE-----\n"),
+    );
+    dated(
+        &["commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-"],
+        "1650000000 +1400",
+        Some("crlf subject\r\nsecond\r\n\r\nbody\r\n"),
+    );
+    git_out(&dir, &["branch", "side", "HEAD~2"]);
+    git_out(&dir, &["checkout", "-q", "side"]);
+    dated(
+        &["commit", "-q", "--allow-empty", "-m", "on side"],
+        "1750000000 -1200",
+        None,
+    );
+    git_out(&dir, &["checkout", "-q", "main"]);
+    dated(
+        &["merge", "-q", "--no-ff", "-m", "merge side", "side"],
+        "1760000000 +0000",
+        None,
+    );
+    dated(
+        &["tag", "-a", "-m", "tag subject", "-m", "tag body", "t-commit", "HEAD~1"],
+        "1690000000 +0545",
+        None,
+    );
+    dated(
+        &["tag", "-a", "-m", "of a tag", "t-nested", "t-commit"],
+        "1691000000 -0330",
+        None,
+    );
+    dated(
+        &["tag", "-a", "-m", "a tree", "t-tree", "HEAD^{tree}"],
+        "1692000000 +0000",
+        None,
+    );
+    let blob = git_stdin(&dir, &["hash-object", "-w", "--stdin"], "blob\n");
+    git_out(&dir, &["tag", "light-blob", blob.trim()]);
+    git_out(&dir, &["tag", "light", "HEAD~2"]);
+    let formats = [
+        "%(objectsize) %(objectsize:foo) %(refname)",
+        "%(tree) %(parent) %(numparent) %(tree:short) %(parent:short=12)",
+        "%(object) %(type) %(tag) %(numparent:x)|%(object:y)|%(author:x)|%(creator:y)",
+        "%(author)|%(authorname)|%(authoremail)|%(authoremail:trim)|%(authoremail:localpart)|%(authordate)",
+        "%(committer)|%(committerdate:iso)|%(committerdate:iso-strict)|%(committerdate:rfc)|%(committerdate:short)",
+        "%(committerdate:raw)|%(committerdate:unix)|%(committerdate:default)|%(committerdate:relative)",
+        "%(tagger)|%(taggername)|%(taggeremail)|%(taggerdate)|%(taggerdate:iso8601)|%(taggerdate:rfc2822)",
+        "%(creator)|%(creatordate)|%(creatordate:iso8601-strict)",
+        "[%(subject)] [%(body)]",
+        "[%(contents)]",
+        "[%(contents:subject)][%(contents:body)][%(contents:signature)][%(contents:size)]",
+        "%(*subject)|%(*authorname)|%(*objectsize)|%(*tree)|%(*committerdate:short)|%(*tagger)",
+        // Refused as git refuses them.
+        "%(tree:long)",
+        "%(tree:short=0)",
+        "%(authoremail:foo)",
+        "%(authordate:bogus)",
+        "%(contents:foo)",
+        "%(subject:foo)",
+        "%(body:x)",
+    ];
+    let sorts = [
+        "committerdate",
+        "-committerdate",
+        "creatordate",
+        "-creatordate",
+        "objectsize",
+        "-objectsize",
+        "numparent",
+        "taggerdate",
+        "authordate:iso",
+        "subject",
+        "*committerdate",
+        "-version:taggerdate",
+        "authordate:bogus",
+        // Not `creatordate:relative`: git compares formatted dates as text
+        // only once it has computed one (its first comparison is by number),
+        // which mixes the two orders; ours is the text order throughout.
+    ];
+    let cases: Vec<Vec<String>> = formats
+        .iter()
+        .map(|f| vec!["for-each-ref".to_owned(), format!("--format={f}")])
+        .chain(sorts.iter().map(|s| {
+            vec![
+                "for-each-ref".to_owned(),
+                format!("--sort={s}"),
+                "--format=%(refname) %(creatordate:unix)".to_owned(),
+            ]
+        }))
+        .chain([vec![
+            "for-each-ref".to_owned(),
+            "--sort=-committerdate".to_owned(),
+            "--count=2".to_owned(),
+            "--format=%(refname:short) %(committerdate:relative) %(subject)".to_owned(),
+            "refs/heads".to_owned(),
+        ]])
+        .collect();
+    for args in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Relative dates against a fixed now, as git's tests pin it.
+        for now in ["1760000050", "1800000000"] {
+            let mut a = ours_cmd(&dir);
+            a.args(&args).env("GIT_TEST_DATE_NOW", now);
+            let mut b = git(&dir);
+            b.args(&args).env("GIT_TEST_DATE_NOW", now);
+            let (a, b) = (run(a, None), run(b, None));
+            let what = format!("{args:?} at {now}");
+            assert_lines_eq(&a.stdout, &b.stdout, &what);
+            assert_eq!((a.code, &a.stderr), (b.code, &b.stderr), "{what}");
+        }
+    }
+    // A missing object is fatal for these atoms, as for git.
+    let gone = git_stdin(&dir, &["hash-object", "-w", "--stdin"], "soon gone\n");
+    let gone = gone.trim();
+    git_out(&dir, &["update-ref", "refs/tags/missing", gone]);
+    std::fs::remove_file(dir.join(".git/objects").join(&gone[..2]).join(&gone[2..])).unwrap();
+    for f in ["%(subject)", "%(objectsize)", "%(authordate)"] {
+        let (a, b) = (
+            ours(&dir, &["for-each-ref", &format!("--format={f}")], None),
+            theirs(&dir, &["for-each-ref", &format!("--format={f}")], None),
+        );
+        assert_eq!((a.code, &a.stdout, &a.stderr), (b.code, &b.stdout, &b.stderr), "{f}");
     }
 }

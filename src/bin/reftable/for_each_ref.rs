@@ -5,6 +5,7 @@ use std::io::Write;
 use gix_ref::bstr::ByteSlice;
 use gix_ref::{Reference, Target};
 
+use crate::object_atoms;
 use crate::repo::Repo;
 use crate::Fatal;
 
@@ -43,7 +44,7 @@ fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
                 out.push(Piece::Lit(std::mem::take(&mut lit)));
             }
             let atom = &f[i + 2..end];
-            if !KNOWN.contains(&atom.trim_start_matches('*').split(':').next().unwrap_or("")) {
+            if !known(atom) {
                 return Err(Fatal::msg(format!("unknown field name: {atom}")));
             }
             check_modifier(atom)?;
@@ -125,9 +126,22 @@ fn version_key(key: &str) -> (bool, &str) {
     }
 }
 
+/// Whether git knows `atom` (and this tool computes it).
+fn known(atom: &str) -> bool {
+    let name = atom.trim_start_matches('*').split(':').next().unwrap_or("");
+    KNOWN.contains(&name) || object_atoms::is_object_atom(name)
+}
+
 /// Refuses modifiers git refuses when it parses the format.
 fn check_modifier(atom: &str) -> Result<(), Fatal> {
     let bare = atom.trim_start_matches('*');
+    let (name, modifier) = match bare.split_once(':') {
+        Some((n, m)) => (n, Some(m)),
+        None => (bare, None),
+    };
+    if object_atoms::is_object_atom(name) {
+        return object_atoms::check_modifier(name, modifier);
+    }
     if let Some(n) = bare.strip_prefix("objectname:short=") {
         if !n.parse::<usize>().is_ok_and(|n| n > 0) {
             return Err(Fatal::msg(format!("positive value expected '{n}' in %({atom})")));
@@ -171,6 +185,9 @@ fn type_name(k: Option<gix::objs::Kind>) -> &'static str {
 struct Ctx<'a> {
     repo: &'a Repo,
     head: Option<String>,
+    /// The object read last (lines name the same object over and over:
+    /// for several atoms, for a ref and its sort keys).
+    object: std::cell::RefCell<Option<(gix_hash::ObjectId, gix::objs::Kind, Vec<u8>)>>,
 }
 
 impl Ctx<'_> {
@@ -183,7 +200,8 @@ impl Ctx<'_> {
             None => (false, atom),
         };
         let id = self.repo.resolve(r);
-        if deref || atom == "objecttype" {
+        let base = atom.split(':').next().unwrap_or("");
+        if deref || atom == "objecttype" || object_atoms::is_object_atom(base) {
             if let Some(id) = id.filter(|id| self.repo.kind(*id).is_none()) {
                 return Err(Fatal::msg(format!("missing object {id} for {name}")));
             }
@@ -196,6 +214,12 @@ impl Ctx<'_> {
         } else {
             id
         };
+        if object_atoms::is_object_atom(base) {
+            return match id {
+                Some(id) => Ok(self.object_value(id, atom, &name)?.text),
+                None => Ok(String::new()),
+            };
+        }
         Ok(match atom {
             "refname" => name.into_owned(),
             "refname:short" => self.repo.shorten(r.name.as_bstr()),
@@ -257,6 +281,49 @@ impl Ctx<'_> {
         })
     }
 
+    /// The value of object atom `atom` (without `*`) for object `id` of ref `name`.
+    fn object_value(&self, id: gix_hash::ObjectId, atom: &str, name: &str) -> Result<object_atoms::Value, Fatal> {
+        let mut cached = self.object.borrow_mut();
+        if cached.as_ref().is_none_or(|(c, _, _)| *c != id) {
+            let missing = || Fatal::msg(format!("missing object {id} for {name}"));
+            let obj = self.repo.gix()?.find_object(id).map_err(|_| missing())?;
+            *cached = Some((id, obj.kind, obj.data.clone()));
+        }
+        let Some((_, kind, data)) = cached.as_ref() else {
+            return Ok(object_atoms::Value {
+                text: String::new(),
+                number: 0,
+            });
+        };
+        let abbrev = |hex: &str, n: Option<usize>| match gix_hash::ObjectId::from_hex(hex.as_bytes()) {
+            Ok(id) => self.repo.abbrev(id, n),
+            Err(_) => hex.to_owned(),
+        };
+        object_atoms::value(atom, *kind, data, &abbrev)
+    }
+
+    /// A sort key's value: numbers for git's numeric atoms, text otherwise.
+    fn sort_value(&self, r: &Reference, atom: &str) -> Result<(String, u64), Fatal> {
+        if !object_atoms::is_numeric(atom) {
+            return Ok((self.atom(r, atom)?, 0));
+        }
+        // Checks the object as `atom` does (a missing one is fatal).
+        let text = self.atom(r, atom)?;
+        let id = self.repo.resolve(r);
+        let id = match atom.strip_prefix('*') {
+            Some(_) => id.and_then(|id| self.repo.peel(r, id)),
+            None => id,
+        };
+        let number = match id {
+            Some(id) => {
+                let name = r.name.as_bstr().to_str_lossy();
+                self.object_value(id, atom.trim_start_matches('*'), &name)?.number
+            }
+            None => 0,
+        };
+        Ok((text, number))
+    }
+
     /// Whether git's ref iteration hands `r` to for-each-ref: a symref
     /// that resolves to nothing is left out silently, a ref naming the
     /// null object id with a warning (git's `REF_ISBROKEN`). Refs naming a
@@ -297,7 +364,8 @@ fn strip(name: &str, how: &str) -> String {
 /// Whether an atom reads the object itself (git's `populate_value` then
 /// fails on a missing object).
 fn needs_object(atom: &str) -> bool {
-    atom.starts_with('*') || atom.split(':').next() == Some("objecttype")
+    let name = atom.split(':').next().unwrap_or("");
+    atom.starts_with('*') || name == "objecttype" || object_atoms::is_object_atom(name)
 }
 
 /// Maps `name` through a fetch refspec `[+]src:dst` (with at most one `*`).
@@ -359,15 +427,20 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     let pieces = parse_format(&a.format)?;
     for key in &a.sort {
         let k = version_key(key.trim_start_matches('-')).1;
-        if !KNOWN.contains(&k.trim_start_matches('*').split(':').next().unwrap_or("")) {
+        if !known(k) {
             return Err(Fatal::msg(format!("unknown field name: {k}")));
         }
+        check_modifier(k)?;
     }
     let head = repo.exact("HEAD".into()).and_then(|h| match h.target {
         Target::Symbolic(t) => Some(t.as_bstr().to_str_lossy().into_owned()),
         _ => None,
     });
-    let ctx = Ctx { repo, head };
+    let ctx = Ctx {
+        repo,
+        head,
+        object: Default::default(),
+    };
     let mut points_at = Vec::new();
     for spec in &a.points_at {
         match crate::update_ref::rev(repo, spec) {
@@ -507,12 +580,12 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             (k.starts_with('-'), version, atom)
         })
         .collect();
-    let mut decorated: Vec<(Vec<String>, Reference)> = all
+    let mut decorated: Vec<(Vec<(String, u64)>, Reference)> = all
         .into_iter()
         .map(|r| {
             Ok((
                 keys.iter()
-                    .map(|(_, _, k)| ctx.atom(&r, k))
+                    .map(|(_, _, k)| ctx.sort_value(&r, k))
                     .collect::<Result<_, Fatal>>()?,
                 r,
             ))
@@ -521,9 +594,11 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     decorated.sort_by(|(ka, ra), (kb, rb)| {
         for (i, (rev, version, _)) in keys.iter().enumerate() {
             let o = if *version {
-                versioncmp(ka[i].as_bytes(), kb[i].as_bytes())
+                versioncmp(ka[i].0.as_bytes(), kb[i].0.as_bytes())
+            } else if object_atoms::is_numeric(keys[i].2) {
+                ka[i].1.cmp(&kb[i].1)
             } else {
-                ka[i].cmp(&kb[i])
+                ka[i].0.cmp(&kb[i].0)
             };
             let o = if *rev { o.reverse() } else { o };
             if o != std::cmp::Ordering::Equal {

@@ -5,6 +5,7 @@ mod dump;
 mod for_each_ref;
 mod ident;
 mod maint;
+mod object_atoms;
 mod progress;
 mod repo;
 mod show_ref;

@@ -1,0 +1,559 @@
+//! `for-each-ref` atoms read from the object a ref names (git's
+//! `SOURCE_OBJ` atoms in `ref-filter.c`): sizes, commit and tag headers,
+//! people and their dates, subject, body and contents.
+
+use crate::Fatal;
+
+/// Atoms whose value comes from the object (and its size).
+pub const ATOMS: [&str; 23] = [
+    "objectsize",
+    "tree",
+    "parent",
+    "numparent",
+    "object",
+    "type",
+    "tag",
+    "author",
+    "authorname",
+    "authoremail",
+    "authordate",
+    "committer",
+    "committername",
+    "committeremail",
+    "committerdate",
+    "tagger",
+    "taggername",
+    "taggeremail",
+    "taggerdate",
+    "creator",
+    "creatordate",
+    "subject",
+    "body",
+];
+
+/// Whether `name` (the atom without `*` and modifiers) is read from the object.
+pub fn is_object_atom(name: &str) -> bool {
+    ATOMS.contains(&name) || name == "contents"
+}
+
+/// The date formats of git's `parse_date_format` that do not depend on the
+/// local time zone.
+fn date_format(f: &str) -> Result<DateFormat, Fatal> {
+    Ok(match f {
+        "default" => DateFormat::Default,
+        "relative" => DateFormat::Relative,
+        "iso" | "iso8601" => DateFormat::Iso,
+        "iso-strict" | "iso8601-strict" => DateFormat::IsoStrict,
+        "rfc" | "rfc2822" => DateFormat::Rfc,
+        "short" => DateFormat::Short,
+        "raw" => DateFormat::Raw,
+        "unix" => DateFormat::Unix,
+        _ if ["human", "local", "format", "auto"].iter().any(|p| f.starts_with(p)) || f.ends_with("-local") => {
+            return Err(Fatal::msg(format!("date format '{f}' is not supported by reftable")))
+        }
+        _ => return Err(Fatal::msg(format!("unknown date format {f}"))),
+    })
+}
+
+#[derive(Clone, Copy)]
+enum DateFormat {
+    Default,
+    Relative,
+    Iso,
+    IsoStrict,
+    Rfc,
+    Short,
+    Raw,
+    Unix,
+}
+
+/// Refuses modifiers of object atoms as git does when it parses the
+/// format (and the few it knows that this tool does not).
+pub fn check_modifier(name: &str, modifier: Option<&str>) -> Result<(), Fatal> {
+    let Some(m) = modifier else { return Ok(()) };
+    let unsupported = || Err(Fatal::msg(format!("%({name}:{m}) is not supported by reftable")));
+    match name {
+        "objectsize" => match m {
+            "disk" => unsupported(),
+            _ => Err(Fatal::msg(format!("unrecognized %(objectsize) argument: {m}"))),
+        },
+        "tree" | "parent" => match m.strip_prefix("short") {
+            Some("") => Ok(()),
+            Some(n) if n.starts_with('=') => match n[1..].parse::<usize>() {
+                Ok(n) if n > 0 => Ok(()),
+                _ => Err(Fatal::msg(format!(
+                    "positive value expected '{}' in %({name}:{m})",
+                    &n[1..]
+                ))),
+            },
+            _ => Err(Fatal::msg(format!("unrecognized %({name}) argument: {m}"))),
+        },
+        "subject" => match m {
+            "sanitize" => unsupported(),
+            _ => Err(Fatal::msg(format!("unrecognized %(subject) argument: {m}"))),
+        },
+        "body" => Err(Fatal::msg("%(body) does not take arguments".to_owned())),
+        "contents" => match m {
+            "subject" | "body" | "signature" | "size" => Ok(()),
+            _ if m.starts_with("lines=") || m.starts_with("trailers") => unsupported(),
+            _ => Err(Fatal::msg(format!("unrecognized %(contents) argument: {m}"))),
+        },
+        _ if name.ends_with("email") => match m {
+            "trim" | "localpart" => Ok(()),
+            "mailmap" => unsupported(),
+            _ => Err(Fatal::msg(format!("unrecognized %({name}) argument: {m}"))),
+        },
+        _ if name.ends_with("name") => match m {
+            "mailmap" => unsupported(),
+            _ => Err(Fatal::msg(format!("unrecognized %({name}) argument: {m}"))),
+        },
+        _ if name.ends_with("date") => date_format(m).map(drop),
+        // git takes anything after the atoms without a parser (and ignores
+        // it, or shows nothing for `author:…` and the like).
+        _ => Ok(()),
+    }
+}
+
+/// Whether `--sort=<atom>` compares numbers (git's `FIELD_ULONG` and
+/// `FIELD_TIME`; a date given a format compares as text).
+pub fn is_numeric(atom: &str) -> bool {
+    let atom = atom.trim_start_matches('*');
+    matches!(
+        atom,
+        "objectsize" | "numparent" | "authordate" | "committerdate" | "taggerdate" | "creatordate"
+    )
+}
+
+/// An object's value of an atom: its text and, for numeric atoms, its number.
+pub struct Value {
+    pub text: String,
+    pub number: u64,
+}
+
+impl Value {
+    fn text(text: impl Into<String>) -> Self {
+        Value {
+            text: text.into(),
+            number: 0,
+        }
+    }
+}
+
+/// The value of object atom `atom` (without `*`) for the object of `kind`
+/// with `data`; `abbrev(hex, n)` abbreviates an object id as `:short` asks.
+pub fn value(
+    atom: &str,
+    kind: gix::objs::Kind,
+    data: &[u8],
+    abbrev: &dyn Fn(&str, Option<usize>) -> String,
+) -> Result<Value, Fatal> {
+    use gix::objs::Kind;
+    let (name, modifier) = match atom.split_once(':') {
+        Some((n, m)) => (n, Some(m)),
+        None => (atom, None),
+    };
+    if name == "objectsize" {
+        return Ok(Value {
+            text: data.len().to_string(),
+            number: data.len() as u64,
+        });
+    }
+    let is_commit = kind == Kind::Commit;
+    let is_tag = kind == Kind::Tag;
+    if !is_commit && !is_tag {
+        return Ok(Value::text(""));
+    }
+    let headers = headers(data);
+    let header = |key: &str| -> Option<&[u8]> { headers.iter().find(|(k, _)| *k == key.as_bytes()).map(|(_, v)| *v) };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let oid = |hex: &[u8]| -> String {
+        let hex = String::from_utf8_lossy(hex);
+        match modifier.and_then(|m| m.strip_prefix("short")) {
+            Some("") => abbrev(&hex, None),
+            Some(n) => abbrev(&hex, n.strip_prefix('=').and_then(|n| n.parse().ok())),
+            None => hex.into_owned(),
+        }
+    };
+    Ok(match name {
+        "tree" if is_commit => Value::text(header("tree").map(oid).unwrap_or_default()),
+        "parent" if is_commit => Value::text(
+            headers
+                .iter()
+                .filter(|(k, _)| *k == b"parent")
+                .map(|(_, v)| oid(v))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        "numparent" if is_commit => {
+            let n = headers.iter().filter(|(k, _)| *k == b"parent").count();
+            Value {
+                text: n.to_string(),
+                number: n as u64,
+            }
+        }
+        "object" if is_tag => Value::text(header("object").map(text).unwrap_or_default()),
+        "type" if is_tag => Value::text(header("type").map(text).unwrap_or_default()),
+        "tag" if is_tag => Value::text(header("tag").map(text).unwrap_or_default()),
+        "subject" | "body" | "contents" => {
+            let m = message(data);
+            let part = match (name, modifier) {
+                ("subject", _) | ("contents", Some("subject")) => subject(m.subject),
+                ("body", _) => text(m.body),
+                ("contents", Some("body")) => text(m.body_without_signature),
+                ("contents", Some("signature")) => text(m.signature),
+                ("contents", Some("size")) => {
+                    let n = m.from_subject.len();
+                    return Ok(Value {
+                        text: n.to_string(),
+                        number: n as u64,
+                    });
+                }
+                _ => text(m.from_subject),
+            };
+            Value::text(part)
+        }
+        _ => {
+            // People: author, committer, tagger, and creator (the
+            // committer of a commit, the tagger of a tag).
+            let (who, field) = ["author", "committer", "tagger", "creator"]
+                .iter()
+                .find_map(|w| name.strip_prefix(w).map(|f| (*w, f)))
+                .unwrap_or(("", ""));
+            let who = match who {
+                "creator" if is_commit => "committer",
+                "creator" => "tagger",
+                "author" | "committer" if is_commit => who,
+                "tagger" if is_tag => who,
+                _ => return Ok(Value::text("")),
+            };
+            let Some(line) = header(who) else {
+                return Ok(Value::text(""));
+            };
+            match field {
+                // `creator:…` is the line; `author:…` and the like are nothing.
+                "" if modifier.is_none() || name == "creator" => Value::text(text(line)),
+                "name" => Value::text(match line.windows(2).position(|w| w == b" <") {
+                    Some(at) => text(&line[..at]),
+                    None => String::new(),
+                }),
+                "email" => Value::text(email(line, modifier)),
+                "date" => date(line, modifier)?,
+                _ => Value::text(""),
+            }
+        }
+    })
+}
+
+/// The header lines of a commit or tag: key, then the rest of the line
+/// (continuation lines are not separate headers).
+fn headers(data: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut out = Vec::new();
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with(b" ") {
+            continue;
+        }
+        match line.iter().position(|&b| b == b' ') {
+            Some(at) => out.push((&line[..at], &line[at + 1..])),
+            None => out.push((line, &[][..])),
+        }
+    }
+    out
+}
+
+/// git's `copy_email`: `<a@b>`, or without brackets (`trim`), or only the
+/// part before `@` (`localpart`).
+fn email(line: &[u8], modifier: Option<&str>) -> String {
+    let Some(start) = line.iter().position(|&b| b == b'<') else {
+        return String::new();
+    };
+    let rest = &line[start..];
+    let out = match modifier {
+        Some("trim") | Some("localpart") => {
+            let rest = &rest[1..];
+            let end = if modifier == Some("localpart") {
+                rest.iter()
+                    .position(|&b| b == b'@')
+                    .or_else(|| rest.iter().position(|&b| b == b'>'))
+            } else {
+                rest.iter().position(|&b| b == b'>')
+            };
+            match end {
+                Some(e) => &rest[..e],
+                None => return String::new(),
+            }
+        }
+        _ => match rest.iter().position(|&b| b == b'>') {
+            Some(e) => &rest[..=e],
+            None => return String::new(),
+        },
+    };
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// git's `grab_date`: the time after `> ` and its zone, shown in `modifier`'s format.
+fn date(line: &[u8], modifier: Option<&str>) -> Result<Value, Fatal> {
+    let format = match modifier {
+        Some(m) => date_format(m)?,
+        None => DateFormat::Default,
+    };
+    let empty = Value::text("");
+    let Some(at) = line.windows(2).position(|w| w == b"> ") else {
+        return Ok(empty);
+    };
+    let rest = String::from_utf8_lossy(&line[at + 2..]).into_owned();
+    let rest = rest.trim_start();
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let Ok(time) = rest[..digits].parse::<u64>() else {
+        return Ok(empty);
+    };
+    let zone = rest[digits..].trim_start();
+    let sign_len = usize::from(zone.starts_with(['+', '-']));
+    let zone_digits = zone[sign_len..].bytes().take_while(u8::is_ascii_digit).count();
+    let tz: i64 = zone[..sign_len + zone_digits].parse().unwrap_or(0);
+    Ok(Value {
+        text: show_date(time, tz, format),
+        number: time,
+    })
+}
+
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// git's `show_date` for the formats that need neither the clock nor the
+/// local zone; `tz` is the zone as git keeps it (`-0700` is -700).
+fn show_date(time: u64, tz: i64, format: DateFormat) -> String {
+    match format {
+        DateFormat::Unix => return time.to_string(),
+        DateFormat::Raw => return format!("{time} {}", zone(tz)),
+        DateFormat::Relative => return relative(time, now()),
+        _ => {}
+    }
+    let minutes = (tz.abs() / 100) * 60 + tz.abs() % 100;
+    let shifted = i128::from(time) + i128::from(tz.signum() * minutes * 60);
+    // As git, a time the zone moves out of range shows as the epoch in UTC.
+    let (secs, tz) = match i64::try_from(shifted) {
+        Ok(s) if s >= 0 => (s, tz),
+        _ => (0, 0),
+    };
+    let days = secs.div_euclid(86_400);
+    let in_day = secs.rem_euclid(86_400);
+    let (h, m, s) = (in_day / 3600, in_day / 60 % 60, in_day % 60);
+    let (y, mo, d) = civil(days);
+    let wday = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
+    let mon = MONTHS[(mo - 1) as usize];
+    match format {
+        DateFormat::Short => format!("{y:04}-{mo:02}-{d:02}"),
+        DateFormat::Iso => format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02} {}", zone(tz)),
+        DateFormat::IsoStrict => {
+            let z = if tz == 0 {
+                "Z".to_owned()
+            } else {
+                format!(
+                    "{}{:02}:{:02}",
+                    if tz >= 0 { '+' } else { '-' },
+                    tz.abs() / 100,
+                    tz.abs() % 100
+                )
+            };
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}{z}")
+        }
+        DateFormat::Rfc => format!("{wday}, {d} {mon} {y} {h:02}:{m:02}:{s:02} {}", zone(tz)),
+        _ => format!("{wday} {mon} {d} {h:02}:{m:02}:{s:02} {y} {}", zone(tz)),
+    }
+}
+
+/// The time now, or `GIT_TEST_DATE_NOW` as git reads it.
+fn now() -> u64 {
+    match std::env::var("GIT_TEST_DATE_NOW") {
+        Ok(v) => {
+            let digits = v.trim_start().bytes().take_while(u8::is_ascii_digit).count();
+            v.trim_start()[..digits].parse().unwrap_or(0)
+        }
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    }
+}
+
+/// git's `show_date_relative`.
+fn relative(time: u64, now: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if now < time {
+        return "in the future".into();
+    }
+    let mut diff = now - time;
+    if diff < 90 {
+        return format!("{} ago", plural(diff, "second"));
+    }
+    diff = (diff + 30) / 60;
+    if diff < 90 {
+        return format!("{} ago", plural(diff, "minute"));
+    }
+    diff = (diff + 30) / 60;
+    if diff < 36 {
+        return format!("{} ago", plural(diff, "hour"));
+    }
+    diff = (diff + 12) / 24;
+    if diff < 14 {
+        return format!("{} ago", plural(diff, "day"));
+    }
+    if diff < 70 {
+        return format!("{} ago", plural((diff + 3) / 7, "week"));
+    }
+    if diff < 365 {
+        return format!("{} ago", plural((diff + 15) / 30, "month"));
+    }
+    if diff < 1825 {
+        let total = (diff * 12 * 2 + 365) / (365 * 2);
+        let (years, months) = (total / 12, total % 12);
+        return if months > 0 {
+            format!("{}, {} ago", plural(years, "year"), plural(months, "month"))
+        } else {
+            format!("{} ago", plural(years, "year"))
+        };
+    }
+    format!("{} ago", plural((diff + 183) / 365, "year"))
+}
+
+/// printf's `%+05d` of a zone.
+fn zone(tz: i64) -> String {
+    format!("{}{:04}", if tz < 0 { '-' } else { '+' }, tz.abs())
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01.
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// The parts of a commit's or tag's message, as git's `find_subpos` cuts them.
+struct Message<'a> {
+    subject: &'a [u8],
+    body: &'a [u8],
+    body_without_signature: &'a [u8],
+    signature: &'a [u8],
+    from_subject: &'a [u8],
+}
+
+fn message(data: &[u8]) -> Message<'_> {
+    // Skip the headers up to the empty line, then any empty lines.
+    let mut pos = 0;
+    while pos < data.len() && data[pos] != b'\n' {
+        pos = match data[pos..].iter().position(|&b| b == b'\n') {
+            Some(e) => pos + e + 1,
+            None => data.len(),
+        };
+    }
+    while data.get(pos) == Some(&b'\n') {
+        pos += 1;
+    }
+    let buf = &data[pos..];
+    let sig = signature_start(buf);
+    let find = |pat: &[u8]| buf.windows(pat.len()).position(|w| w == pat);
+    let mut sub_end = match find(b"\n\n").or_else(|| find(b"\r\n\r\n")) {
+        Some(e) => e.min(sig),
+        None => sig,
+    };
+    let after_subject = sub_end;
+    while sub_end > 0 && matches!(buf[sub_end - 1], b'\n' | b'\r') {
+        sub_end -= 1;
+    }
+    let mut body = after_subject;
+    while matches!(buf.get(body), Some(b'\n' | b'\r')) {
+        body += 1;
+    }
+    Message {
+        subject: &buf[..sub_end],
+        body: &buf[body..],
+        body_without_signature: &buf[body..sig.max(body)],
+        signature: &buf[sig..],
+        from_subject: buf,
+    }
+}
+
+/// git's `parse_signed_buffer`: where the last line starting a PGP, SSH or
+/// X.509 signature begins (the end if none).
+fn signature_start(buf: &[u8]) -> usize {
+    const STARTS: [&[u8]; 4] = [
+        b"-----BEGIN PGP SIGNATURE-----",
+        b"-----BEGIN PGP MESSAGE-----",
+        b"-----BEGIN SIGNED MESSAGE-----",
+        b"-----BEGIN SSH SIGNATURE-----",
+    ];
+    let mut len = 0;
+    let mut found = buf.len();
+    while len < buf.len() {
+        if STARTS.iter().any(|s| buf[len..].starts_with(s)) {
+            found = len;
+        }
+        len = match buf[len..].iter().position(|&b| b == b'\n') {
+            Some(e) => len + e + 1,
+            None => buf.len(),
+        };
+    }
+    found
+}
+
+/// git's `copy_subject`: the subject's lines joined by spaces (a CR before
+/// a newline dropped).
+fn subject(s: &[u8]) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    for (i, &b) in s.iter().enumerate() {
+        if b == b'\r' && s.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        out.push(if b == b'\n' { b' ' } else { b });
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_git_shows_them() {
+        // 1700000000 is 2023-11-14 22:13:20 UTC, a Tuesday.
+        assert_eq!(
+            show_date(1700000000, 130, DateFormat::Default),
+            "Tue Nov 14 23:43:20 2023 +0130"
+        );
+        assert_eq!(
+            show_date(1700000000, -700, DateFormat::Iso),
+            "2023-11-14 15:13:20 -0700"
+        );
+        assert_eq!(show_date(1700000000, 0, DateFormat::IsoStrict), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            show_date(1700000000, -30, DateFormat::IsoStrict),
+            "2023-11-14T21:43:20-00:30"
+        );
+        assert_eq!(
+            show_date(1700000000, 100, DateFormat::Rfc),
+            "Tue, 14 Nov 2023 23:13:20 +0100"
+        );
+        assert_eq!(show_date(1700000000, 0, DateFormat::Short), "2023-11-14");
+        assert_eq!(show_date(1700000000, -700, DateFormat::Raw), "1700000000 -0700");
+        assert_eq!(show_date(0, 0, DateFormat::Default), "Thu Jan 1 00:00:00 1970 +0000");
+        assert_eq!(civil(11_016), (2000, 2, 29));
+        assert_eq!(relative(100, 100), "0 seconds ago");
+        assert_eq!(relative(0, 89), "89 seconds ago");
+        assert_eq!(relative(0, 3600), "60 minutes ago");
+        assert_eq!(relative(0, 86_400 * 20), "3 weeks ago");
+        assert_eq!(relative(0, 86_400 * 400), "1 year, 1 month ago");
+        assert_eq!(relative(0, 86_400 * 730), "2 years ago");
+        assert_eq!(relative(5, 4), "in the future");
+    }
+}

@@ -194,6 +194,11 @@ impl Ctx<'_> {
     /// The value of `atom` for `r`; as git, a missing object is fatal
     /// where the atom needs the object itself (its type, or the tag it is).
     fn atom(&self, r: &Reference, atom: &str) -> Result<String, Fatal> {
+        self.value(r, atom).map(|v| v.text)
+    }
+
+    /// [`atom`](Self::atom), with the number an object atom sorts by.
+    fn value(&self, r: &Reference, atom: &str) -> Result<object_atoms::Value, Fatal> {
         let name = r.name.as_bstr().to_str_lossy();
         let (deref, atom) = match atom.strip_prefix('*') {
             Some(a) => (true, a),
@@ -209,18 +214,18 @@ impl Ctx<'_> {
         let id = if deref {
             match id.and_then(|id| self.repo.peel(r, id)) {
                 Some(p) => Some(p),
-                None => return Ok(String::new()),
+                None => return Ok(object_atoms::Value::text("")),
             }
         } else {
             id
         };
         if object_atoms::is_object_atom(base) {
             return match id {
-                Some(id) => Ok(self.object_value(id, atom, &name)?.text),
-                None => Ok(String::new()),
+                Some(id) => self.object_value(id, atom, &name),
+                None => Ok(object_atoms::Value::text("")),
             };
         }
-        Ok(match atom {
+        Ok(object_atoms::Value::text(match atom {
             "refname" => name.into_owned(),
             "refname:short" => self.repo.shorten(r.name.as_bstr()),
             "objectname" => id.map(|i| i.to_string()).unwrap_or_default(),
@@ -246,10 +251,10 @@ impl Ctx<'_> {
             }
             "upstream" | "upstream:short" => {
                 let Some(branch) = name.strip_prefix("refs/heads/") else {
-                    return Ok(String::new());
+                    return Ok(object_atoms::Value::text(""));
                 };
                 let Ok(gix) = self.repo.gix() else {
-                    return Ok(String::new());
+                    return Ok(object_atoms::Value::text(""));
                 };
                 let config = gix.config_snapshot();
                 let remote = config.string(format!("branch.{branch}.remote").as_str());
@@ -265,7 +270,7 @@ impl Ctx<'_> {
                             let specs = config.strings(key.as_str()).unwrap_or_default();
                             match specs.iter().find_map(|s| map_refspec(&s.to_str_lossy(), &merge)) {
                                 Some(t) => t,
-                                None => return Ok(String::new()),
+                                None => return Ok(object_atoms::Value::text("")),
                             }
                         };
                         if atom == "upstream:short" {
@@ -278,7 +283,7 @@ impl Ctx<'_> {
                 }
             }
             _ => String::new(),
-        })
+        }))
     }
 
     /// The value of object atom `atom` (without `*`) for object `id` of ref `name`.
@@ -304,24 +309,7 @@ impl Ctx<'_> {
 
     /// A sort key's value: numbers for git's numeric atoms, text otherwise.
     fn sort_value(&self, r: &Reference, atom: &str) -> Result<(String, u64), Fatal> {
-        if !object_atoms::is_numeric(atom) {
-            return Ok((self.atom(r, atom)?, 0));
-        }
-        // Checks the object as `atom` does (a missing one is fatal).
-        let text = self.atom(r, atom)?;
-        let id = self.repo.resolve(r);
-        let id = match atom.strip_prefix('*') {
-            Some(_) => id.and_then(|id| self.repo.peel(r, id)),
-            None => id,
-        };
-        let number = match id {
-            Some(id) => {
-                let name = r.name.as_bstr().to_str_lossy();
-                self.object_value(id, atom.trim_start_matches('*'), &name)?.number
-            }
-            None => 0,
-        };
-        Ok((text, number))
+        self.value(r, atom).map(|v| (v.text, v.number))
     }
 
     /// Whether git's ref iteration hands `r` to for-each-ref: a symref

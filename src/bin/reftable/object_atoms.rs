@@ -131,7 +131,8 @@ pub struct Value {
 }
 
 impl Value {
-    fn text(text: impl Into<String>) -> Self {
+    /// A value that is only text.
+    pub fn text(text: impl Into<String>) -> Self {
         Value {
             text: text.into(),
             number: 0,

@@ -289,16 +289,13 @@ impl Ctx<'_> {
     /// The value of object atom `atom` (without `*`) for object `id` of ref `name`.
     fn object_value(&self, id: gix_hash::ObjectId, atom: &str, name: &str) -> Result<object_atoms::Value, Fatal> {
         let mut cached = self.object.borrow_mut();
-        if cached.as_ref().is_none_or(|(c, _, _)| *c != id) {
-            let missing = || Fatal::msg(format!("missing object {id} for {name}"));
-            let obj = self.repo.gix()?.find_object(id).map_err(|_| missing())?;
-            *cached = Some((id, obj.kind, obj.data.clone()));
-        }
-        let Some((_, kind, data)) = cached.as_ref() else {
-            return Ok(object_atoms::Value {
-                text: String::new(),
-                number: 0,
-            });
+        let (_, kind, data) = match &mut *cached {
+            Some(hit) if hit.0 == id => hit,
+            slot => {
+                let missing = || Fatal::msg(format!("missing object {id} for {name}"));
+                let obj = self.repo.gix()?.find_object(id).map_err(|_| missing())?;
+                slot.insert((id, obj.kind, obj.data.clone()))
+            }
         };
         let abbrev = |hex: &str, n: Option<usize>| match gix_hash::ObjectId::from_hex(hex.as_bytes()) {
             Ok(id) => self.repo.abbrev(id, n),
@@ -559,13 +556,14 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         return Err(e);
     }
     // The last --sort is the primary key; ties fall back to the refname.
-    let keys: Vec<(bool, bool, &str)> = a
+    // (reverse, version order, numeric, atom)
+    let keys: Vec<(bool, bool, bool, &str)> = a
         .sort
         .iter()
         .rev()
         .map(|k| {
             let (version, atom) = version_key(k.trim_start_matches('-'));
-            (k.starts_with('-'), version, atom)
+            (k.starts_with('-'), version, object_atoms::is_numeric(atom), atom)
         })
         .collect();
     let mut decorated: Vec<(Vec<(String, u64)>, Reference)> = all
@@ -573,17 +571,17 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         .map(|r| {
             Ok((
                 keys.iter()
-                    .map(|(_, _, k)| ctx.sort_value(&r, k))
+                    .map(|(_, _, _, k)| ctx.sort_value(&r, k))
                     .collect::<Result<_, Fatal>>()?,
                 r,
             ))
         })
         .collect::<Result<_, Fatal>>()?;
     decorated.sort_by(|(ka, ra), (kb, rb)| {
-        for (i, (rev, version, _)) in keys.iter().enumerate() {
+        for (i, (rev, version, numeric, _)) in keys.iter().enumerate() {
             let o = if *version {
                 versioncmp(ka[i].0.as_bytes(), kb[i].0.as_bytes())
-            } else if object_atoms::is_numeric(keys[i].2) {
+            } else if *numeric {
                 ka[i].1.cmp(&kb[i].1)
             } else {
                 ka[i].0.cmp(&kb[i].0)

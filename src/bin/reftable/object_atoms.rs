@@ -5,7 +5,7 @@
 use crate::Fatal;
 
 /// Atoms whose value comes from the object (and its size).
-pub const ATOMS: [&str; 23] = [
+pub const ATOMS: [&str; 24] = [
     "objectsize",
     "tree",
     "parent",
@@ -29,11 +29,12 @@ pub const ATOMS: [&str; 23] = [
     "creatordate",
     "subject",
     "body",
+    "contents",
 ];
 
 /// Whether `name` (the atom without `*` and modifiers) is read from the object.
 pub fn is_object_atom(name: &str) -> bool {
-    ATOMS.contains(&name) || name == "contents"
+    ATOMS.contains(&name)
 }
 
 /// The date formats of git's `parse_date_format` that do not depend on the

@@ -111,6 +111,7 @@ fn files_repo(tmp: &Path) -> std::path::PathBuf {
 }
 
 const READ_CASES: &[&[&str]] = &[
+    &["reflog", "list"],
     &["show-ref"],
     &["show-ref", "--head"],
     &["show-ref", "--tags"],
@@ -1738,5 +1739,66 @@ fn object_atoms_as_git() {
             theirs(&dir, &["for-each-ref", &format!("--format={f}")], None),
         );
         assert_eq!((a.code, &a.stdout, &a.stderr), (b.code, &b.stdout, &b.stderr), "{f}");
+    }
+}
+
+/// `reflog list` as git 2.47 prints it: reftable and files repositories,
+/// from the main worktree and from a linked one (its own reflogs, the
+/// shared ones, not the main worktree's `HEAD` or bisect refs), deleted
+/// branches gone, files' directory order (`a/c` before `a-b`), and git's
+/// errors for arguments and unknown options.
+#[test]
+fn reflog_list_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["reftable", "files"] {
+        let dir = tmp.path().join(format);
+        git_out(
+            tmp.path(),
+            &[
+                "init",
+                "-q",
+                "--initial-branch=main",
+                &format!("--ref-format={format}"),
+                format,
+            ],
+        );
+        let wt = tmp.path().join(format!("{format}-wt"));
+        for args in [
+            &["commit", "-q", "--allow-empty", "-m", "a"][..],
+            &["branch", "a-b"],
+            &["branch", "a/c"],
+            &["branch", "gone"],
+            &["branch", "-D", "gone"],
+            &["update-ref", "--create-reflog", "refs/bisect/main-only", "HEAD"],
+            &["update-ref", "--create-reflog", "refs/worktree/mine", "HEAD"],
+            &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()],
+        ] {
+            git_out(&dir, args);
+        }
+        git_out(&wt, &["update-ref", "--create-reflog", "refs/bisect/wt-only", "HEAD"]);
+        git_out(&wt, &["commit", "-q", "--allow-empty", "-m", "b"]);
+        for d in [&dir, &wt] {
+            for args in [
+                &["reflog", "list"][..],
+                &["reflog", "list", "--"],
+                &["reflog", "list", "extra"],
+                &["reflog", "list", "--", "-x"],
+                &["reflog", "list", "-x"],
+                &["reflog", "list", "a", "--foo=1"],
+            ] {
+                let (x, y) = (ours(d, args, None), theirs(d, args, None));
+                assert_eq!(
+                    (x.code, &x.stdout, &x.stderr),
+                    (y.code, &y.stdout, &y.stderr),
+                    "{args:?} in {}",
+                    d.display()
+                );
+            }
+        }
+        let listed = ours(&wt, &["reflog", "list"], None).stdout;
+        assert!(
+            listed.contains("refs/bisect/wt-only") && !listed.contains("main-only"),
+            "{listed}"
+        );
     }
 }

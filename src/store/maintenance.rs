@@ -4,7 +4,7 @@
 use gix_ref::bstr::ByteSlice;
 
 use super::transaction::check_and_peel;
-use super::worktree::{route, Stacks, Which};
+use super::worktree::{is_per_worktree, route, Stacks, Which};
 use super::{lossy, oid, Error, Store};
 use crate::format::{LogRecord, LogUpdate, LogValue, LogValueRef, RefRecord, RefValue};
 
@@ -199,16 +199,26 @@ impl Store {
     }
 
     /// The names of all references with a reflog (git's `reflog list`), in
-    /// name order: those of the worktree's own stack too.
+    /// name order: those of the worktree's own stack too. As git, names
+    /// that are not valid ref names are left out, and in a linked worktree
+    /// the main worktree's own (per-worktree) reflogs are.
     pub fn reflog_names(&self) -> Result<Vec<Vec<u8>>, Error> {
-        let mut names = Vec::new();
+        let mut names: Vec<Vec<u8>> = Vec::new();
         let mut stacks = Stacks::open(self)?;
+        let linked = self.is_linked_worktree();
         for which in self.own_stacks() {
             let stack = stacks.get(self, &which)?;
             let merged = stack.merged();
             let mut it = merged.logs()?;
+            let mut last: Vec<u8> = Vec::new();
             while let Some(l) = it.next_log()? {
-                if names.last().map(Vec::as_slice) != Some(l.name) {
+                if last == l.name {
+                    continue;
+                }
+                last.clear();
+                last.extend_from_slice(l.name);
+                let theirs = linked && which == Which::Main && is_per_worktree(l.name);
+                if !theirs && gix_validate::reference::name_partial(l.name.as_bstr()).is_ok() {
                     names.push(l.name.to_vec());
                 }
             }

@@ -19,6 +19,7 @@ pub use maintenance::{ExpireOptions, Problem};
 pub use reflog::{normalize_reflog_message, ReflogIter};
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
 pub use transaction::Transaction;
+pub use worktree::is_per_worktree;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -20,8 +20,15 @@ pub(crate) enum Which {
     Other(String),
 }
 
-/// Whether `name` is private to a worktree.
-pub(crate) fn is_per_worktree(name: &[u8]) -> bool {
+/// Whether `name` is private to a worktree (git's `parse_worktree_ref` is
+/// not `REF_WORKTREE_SHARED`): `HEAD` and other names outside `refs/`,
+/// `refs/bisect/`, `refs/worktree/` and `refs/rewritten/`.
+///
+/// ```
+/// assert!(reftable::store::is_per_worktree(b"HEAD"));
+/// assert!(!reftable::store::is_per_worktree(b"refs/heads/main"));
+/// ```
+pub fn is_per_worktree(name: &[u8]) -> bool {
     !name.starts_with(b"refs/")
         || name.starts_with(b"refs/bisect/")
         || name.starts_with(b"refs/worktree/")

@@ -47,6 +47,12 @@ impl KeepArgs {
 pub enum Reflog {
     /// Show a reflog, newest first (HEAD by default).
     Show(ShowArgs),
+    /// List the references that have a reflog.
+    List {
+        /// None are taken (git's error names the first).
+        #[arg(hide = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Exit 0 if the reference has a reflog.
     Exists { name: String },
     /// Delete entries given as <ref>@{<n>}.
@@ -176,6 +182,73 @@ fn reftable_store(repo: &Repo) -> Result<&Store, Fatal> {
         .ok_or_else(|| Fatal::msg("this operation needs a reftable repository"))
 }
 
+/// The reflogs of a files repository as git's files backend lists them:
+/// the files under `logs/` whose base name is a valid ref name component,
+/// each directory's entries in byte order, depth first. In a linked
+/// worktree its own `logs/` and the shared reflogs of the common directory
+/// are merged by name, the worktree's shadowing the common ones.
+fn files_reflog_names(repo: &gix::Repository) -> Vec<Vec<u8>> {
+    fn walk(dir: &std::path::Path, prefix: &mut Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = gix::path::os_str_into_bstr(&e.file_name()).map(|n| n.to_vec()).ok();
+            let (Some(name), Ok(meta)) = (name, std::fs::metadata(e.path())) else {
+                continue;
+            };
+            let len = prefix.len();
+            prefix.extend_from_slice(&name);
+            if meta.is_dir() {
+                prefix.push(b'/');
+                walk(&e.path(), prefix, out);
+            } else if meta.is_file() && gix_validate::reference::name_partial(name.as_bstr()).is_ok() {
+                out.push(prefix.clone());
+            }
+            prefix.truncate(len);
+        }
+    }
+    let list = |dir: &std::path::Path| {
+        let mut out = Vec::new();
+        walk(&dir.join("logs"), &mut Vec::new(), &mut out);
+        out
+    };
+    let common = list(repo.common_dir());
+    if repo.git_dir() == repo.common_dir() {
+        return common;
+    }
+    // git's merge of a worktree's and the common reflogs (ref_iterator_select).
+    let own = list(repo.git_dir());
+    let (mut a, mut b) = (own.into_iter().peekable(), common.into_iter().peekable());
+    let mut out = Vec::new();
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => return out,
+            (Some(_), None) => out.extend(a.next()),
+            (w, Some(c)) => {
+                if let Some(w) = w {
+                    match w.cmp(c) {
+                        std::cmp::Ordering::Less => {
+                            out.extend(a.next());
+                            continue;
+                        }
+                        std::cmp::Ordering::Equal => {
+                            out.extend(a.next());
+                            b.next();
+                            continue;
+                        }
+                        std::cmp::Ordering::Greater => {}
+                    }
+                }
+                let c = b.next().expect("peeked");
+                if !reftable::store::is_per_worktree(&c) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+}
+
 /// The full name the user means, git's `dwim_log`.
 fn log_name(repo: &Repo, name: &str) -> Option<String> {
     if let Ok(full) = gix_ref::FullName::try_from(name) {
@@ -263,6 +336,42 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                         .unwrap_or_else(|_| l.new_oid.to_string())
                 };
                 writeln!(out, "{id} {name}@{{{i}}}: {}", l.message)?;
+            }
+            Ok(0)
+        }
+        Reflog::List { args } => {
+            // git's parse_options: options anywhere up to `--`, none known.
+            // clap drops a first `--`: read the words after `reflog list`.
+            let raw: Vec<String> = std::env::args().collect();
+            let args = match raw.windows(2).position(|w| w[0] == "reflog" && w[1] == "list") {
+                Some(at) => raw[at + 2..].to_vec(),
+                None => args,
+            };
+            let ends = args.iter().position(|a| a == "--").unwrap_or(args.len());
+            for a in &args[..ends] {
+                let unknown = match (a.strip_prefix("--"), a.strip_prefix('-')) {
+                    (Some(long), _) => format!("unknown option `{long}'"),
+                    (None, Some(short)) if !short.is_empty() => {
+                        format!("unknown switch `{}'", short.chars().next().unwrap_or('-'))
+                    }
+                    _ => continue,
+                };
+                return Err(Fatal::usage(format!("{unknown}\nusage: git reflog list\n")));
+            }
+            let args: Vec<&String> = args[..ends].iter().chain(args.iter().skip(ends + 1)).collect();
+            if let Some(first) = args.first() {
+                return Err(Fatal {
+                    msg: format!("list does not accept arguments: '{first}'"),
+                    code: 255,
+                });
+            }
+            let names = match repo.refs.as_reftable() {
+                Some(store) => store.reflog_names().map_err(|e| Fatal::msg(e.to_string()))?,
+                None => files_reflog_names(repo.gix()?),
+            };
+            for n in names {
+                out.write_all(&n)?;
+                out.write_all(b"\n")?;
             }
             Ok(0)
         }

@@ -188,6 +188,34 @@ const READ_CASES: &[&[&str]] = &[
         "--sort=-creatordate",
         "--format=%(creator) %(subject) %(authoremail:trim)",
     ],
+    &["for-each-ref", "--include-root-refs"],
+    &[
+        "for-each-ref",
+        "--include-root-refs",
+        "--format=%(refname) %(symref)",
+        "H*",
+    ],
+    &["for-each-ref", "refs/*"],
+    &["for-each-ref", "*"],
+    &["for-each-ref", "refs/**/main", "refs/*/v1.0"],
+    &["for-each-ref", "--exclude=refs/tags", "--exclude", "refs/heads/f*"],
+    &[
+        "for-each-ref",
+        "--ignore-case",
+        "--sort=-refname",
+        "REFS/HEADS/MAIN",
+        "refs/TAGS/*",
+    ],
+    &["for-each-ref", "--omit-empty", "--format=%(symref)"],
+    &[
+        "for-each-ref",
+        "--shell",
+        "--format=x=%(refname) %(objectname:short) %(symref)",
+    ],
+    &["for-each-ref", "-p", "--format=%(refname)%(subject)"],
+    &["for-each-ref", "--python", "--format=%(contents)"],
+    &["for-each-ref", "--tcl", "--format=%(refname) %(contents)"],
+    &["for-each-ref", "--shell", "--tcl"],
     &["show-ref", "--abbrev=4", "-d"],
     &["reflog", "show"],
     &["reflog", "show", "--no-abbrev-commit", "refs/heads/main"],
@@ -1800,5 +1828,90 @@ fn reflog_list_as_git() {
             listed.contains("refs/bisect/wt-only") && !listed.contains("main-only"),
             "{listed}"
         );
+    }
+}
+
+/// for-each-ref's options beyond the read cases, against git: patterns read
+/// by `--stdin` (CRLF lines too), root refs in a linked worktree, sorting
+/// and matching without case, quoting of quotes, `!`, backslashes and
+/// newlines, and objects replaced through `refs/replace/` (which gix does
+/// not see in a reftable repository), with replacement switched off by
+/// `GIT_NO_REPLACE_OBJECTS` and `core.useReplaceRefs`.
+#[test]
+fn for_each_ref_options_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["reftable", "files"] {
+        let dir = tmp.path().join(format);
+        git_out(
+            tmp.path(),
+            &[
+                "init",
+                "-q",
+                "--initial-branch=main",
+                &format!("--ref-format={format}"),
+                format,
+            ],
+        );
+        let wt = tmp.path().join(format!("{format}-wt"));
+        for args in [
+            &["commit", "-q", "--allow-empty", "-m", "it's a \\ [$x] \"q\"!"][..],
+            &["commit", "-q", "--allow-empty", "-m", "second"],
+            &["commit", "-q", "--allow-empty", "-m", "third"],
+            &["replace", "HEAD~1", "HEAD~2"],
+            &["update-ref", "ORIG_HEAD", "HEAD~1"],
+            &["update-ref", "CHERRY_PICK_HEAD", "HEAD~1"],
+            &["update-ref", "refs/heads/Upper", "HEAD~1"],
+            &["update-ref", "refs/heads/lower", "HEAD"],
+            &["update-ref", "refs/heads/it's!", "HEAD"],
+            &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()],
+        ] {
+            git_out(&dir, args);
+        }
+        git_out(&wt, &["update-ref", "REBASE_HEAD", "HEAD"]);
+        for d in [&dir, &wt] {
+            for args in [
+                &[
+                    "for-each-ref",
+                    "--include-root-refs",
+                    "--format=%(refname) %(objectname) %(symref)",
+                ][..],
+                &["for-each-ref", "--ignore-case", "--format=%(refname)"],
+                &["for-each-ref", "--ignore-case", "--format=%(refname)", "refs/heads/u*"],
+                &["for-each-ref", "--format=%(refname)", "refs/heads/u*"],
+                &["for-each-ref", "--shell", "--format=%(refname) %(subject)"],
+                &["for-each-ref", "--perl", "--format=%(refname) %(contents)"],
+                &["for-each-ref", "--python", "--format=%(refname) %(contents)"],
+                &["for-each-ref", "--tcl", "--format=%(refname) %(contents)"],
+                &[
+                    "for-each-ref",
+                    "--format=%(refname) %(subject) %(parent)",
+                    "refs/heads/",
+                ],
+                &["for-each-ref", "--stdin", "refs/heads"],
+            ] {
+                same(d, args);
+            }
+            let stdin = "refs/heads/\r\nrefs/tags\nrefs/replace/*";
+            let (x, y) = (
+                ours(d, &["for-each-ref", "--stdin"], Some(stdin)),
+                theirs(d, &["for-each-ref", "--stdin"], Some(stdin)),
+            );
+            assert_eq!((x.code, &x.stdout), (y.code, &y.stdout), "--stdin in {}", d.display());
+            let subjects = ["for-each-ref", "--format=%(refname) %(subject)"];
+            for env in ["GIT_NO_REPLACE_OBJECTS", "NOT_SET_ANYWAY"] {
+                let mut a = ours_cmd(d);
+                a.args(subjects).env(env, "1");
+                let mut b = git(d);
+                b.args(subjects).env(env, "1");
+                let (a, b) = (a.output().unwrap(), b.output().unwrap());
+                assert_eq!(
+                    String::from_utf8_lossy(&a.stdout),
+                    String::from_utf8_lossy(&b.stdout),
+                    "{env}"
+                );
+            }
+        }
+        git_out(&dir, &["config", "core.useReplaceRefs", "false"]);
+        same(&dir, &["for-each-ref", "--format=%(refname) %(subject)"]);
     }
 }

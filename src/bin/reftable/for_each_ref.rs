@@ -23,6 +23,33 @@ pub struct Args {
     /// Only refs pointing at this object (or at a tag of it).
     #[arg(long = "points-at")]
     points_at: Vec<String>,
+    /// Leave out refs matching this pattern; repeat for more.
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Match patterns and sort without regard to case.
+    #[arg(long = "ignore-case")]
+    ignore_case: bool,
+    /// Read the patterns from standard input, one a line.
+    #[arg(long)]
+    stdin: bool,
+    /// Also list HEAD and the other root refs (`ORIG_HEAD`, …).
+    #[arg(long = "include-root-refs")]
+    include_root_refs: bool,
+    /// Print nothing, not even a newline, for a ref whose line is empty.
+    #[arg(long = "omit-empty")]
+    omit_empty: bool,
+    /// Quote atom values for the shell.
+    #[arg(short = 's', long)]
+    shell: bool,
+    /// Quote atom values for Perl.
+    #[arg(short = 'p', long)]
+    perl: bool,
+    /// Quote atom values for Python.
+    #[arg(long)]
+    python: bool,
+    /// Quote atom values for Tcl.
+    #[arg(long)]
+    tcl: bool,
     patterns: Vec<String>,
 }
 
@@ -293,7 +320,11 @@ impl Ctx<'_> {
             Some(hit) if hit.0 == id => hit,
             slot => {
                 let missing = || Fatal::msg(format!("missing object {id} for {name}"));
-                let obj = self.repo.gix()?.find_object(id).map_err(|_| missing())?;
+                let obj = self
+                    .repo
+                    .gix()?
+                    .find_object(self.repo.replacement(id))
+                    .map_err(|_| missing())?;
                 slot.insert((id, obj.kind, obj.data.clone()))
             }
         };
@@ -366,49 +397,124 @@ fn map_refspec(spec: &str, name: &str) -> Option<String> {
     }
 }
 
-/// `for-each-ref` pattern: a literal prefix up to a slash, or a glob.
-fn matches(name: &str, pattern: &str) -> bool {
-    if name == pattern
-        || (name.starts_with(pattern) && (pattern.ends_with('/') || name.as_bytes()[pattern.len()] == b'/'))
+/// git's `match_name_as_path`: a literal prefix up to a slash (always case
+/// sensitive), or a wildmatch pattern in which `*` stops at slashes.
+fn matches(name: &str, pattern: &str, ignore_case: bool) -> bool {
+    if name.starts_with(pattern)
+        && (name.len() == pattern.len() || pattern.ends_with('/') || name.as_bytes()[pattern.len()] == b'/')
     {
         return true;
     }
-    pattern.contains(['*', '?', '[']) && glob(pattern.as_bytes(), name.as_bytes())
+    let mut mode = gix::glob::wildmatch::Mode::NO_MATCH_SLASH_LITERAL;
+    if ignore_case {
+        mode |= gix::glob::wildmatch::Mode::IGNORE_CASE;
+    }
+    gix::glob::wildmatch(pattern.as_bytes().as_bstr(), name.as_bytes().as_bstr(), mode)
 }
 
-fn glob(p: &[u8], s: &[u8]) -> bool {
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
-        (Some(b'?'), Some(_)) => glob(&p[1..], &s[1..]),
-        (Some(b'['), Some(&c)) => match p.iter().position(|&x| x == b']') {
-            Some(end) if end > 1 => {
-                let set = &p[1..end];
-                let (neg, set) = match set.first() {
-                    Some(b'!' | b'^') => (true, &set[1..]),
-                    _ => (false, set),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < set.len() {
-                    if i + 2 < set.len() && set[i + 1] == b'-' {
-                        hit |= set[i] <= c && c <= set[i + 2];
-                        i += 3;
+/// git's `is_root_ref`: `HEAD` and the names of capitals, `-` and `_` that
+/// end in `_HEAD` or are one of a few others, but not the pseudo refs
+/// `FETCH_HEAD` and `MERGE_HEAD`.
+fn is_root_ref(name: &str) -> bool {
+    const IRREGULAR: [&str; 6] = [
+        "HEAD",
+        "AUTO_MERGE",
+        "BISECT_EXPECTED_REV",
+        "NOTES_MERGE_PARTIAL",
+        "NOTES_MERGE_REF",
+        "MERGE_AUTOSTASH",
+    ];
+    name.bytes().all(|c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
+        && !matches!(name, "FETCH_HEAD" | "MERGE_HEAD")
+        && (name.ends_with("_HEAD") || IRREGULAR.contains(&name))
+}
+
+/// How atom values are quoted (`--shell`, `--perl`, `--python`, `--tcl`),
+/// as git's quote.c does it.
+#[derive(Clone, Copy, PartialEq)]
+enum Quote {
+    None,
+    Shell,
+    Perl,
+    Python,
+    Tcl,
+}
+
+impl Quote {
+    fn write(self, v: &[u8], out: &mut Vec<u8>) {
+        match self {
+            Quote::None => out.extend_from_slice(v),
+            Quote::Shell => {
+                out.push(b'\'');
+                for &c in v {
+                    if c == b'\'' || c == b'!' {
+                        out.extend_from_slice(&[b'\'', b'\\', c, b'\'']);
                     } else {
-                        hit |= set[i] == c;
-                        i += 1;
+                        out.push(c);
                     }
                 }
-                hit != neg && glob(&p[end + 1..], &s[1..])
+                out.push(b'\'');
             }
-            _ => c == b'[' && glob(&p[1..], &s[1..]),
-        },
-        (Some(&a), Some(&b)) => a == b && glob(&p[1..], &s[1..]),
-        _ => false,
+            Quote::Perl | Quote::Python => {
+                out.push(b'\'');
+                for &c in v {
+                    if c == b'\n' && self == Quote::Python {
+                        out.extend_from_slice(b"\\n");
+                        continue;
+                    }
+                    if c == b'\'' || c == b'\\' {
+                        out.push(b'\\');
+                    }
+                    out.push(c);
+                }
+                out.push(b'\'');
+            }
+            Quote::Tcl => {
+                out.push(b'"');
+                for &c in v {
+                    match c {
+                        b'[' | b']' | b'{' | b'}' | b'$' | b'\\' | b'"' => out.extend_from_slice(&[b'\\', c]),
+                        0x0c => out.extend_from_slice(b"\\f"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        0x0b => out.extend_from_slice(b"\\v"),
+                        _ => out.push(c),
+                    }
+                }
+                out.push(b'"');
+            }
+        }
     }
 }
 
-pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    let quotes = [
+        (a.shell, Quote::Shell),
+        (a.perl, Quote::Perl),
+        (a.python, Quote::Python),
+        (a.tcl, Quote::Tcl),
+    ];
+    let quote = match quotes.iter().filter(|(on, _)| *on).map(|(_, q)| *q).collect::<Vec<_>>()[..] {
+        [] => Quote::None,
+        [q] => q,
+        _ => return Err(Fatal::usage("more than one quoting style?")),
+    };
+    if a.stdin {
+        if !a.patterns.is_empty() {
+            return Err(Fatal::msg("unknown arguments supplied with --stdin"));
+        }
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)?;
+        // strbuf_getline: lines split at LF, a CR before it dropped.
+        a.patterns = text
+            .split(|&c| c == b'\n')
+            .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
+            .collect();
+        if text.ends_with(b"\n") || text.is_empty() {
+            a.patterns.pop();
+        }
+    }
     let pieces = parse_format(&a.format)?;
     for key in &a.sort {
         let k = version_key(key.trim_start_matches('-')).1;
@@ -473,6 +579,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     let line = |buf: &mut Vec<u8>, r: &Reference| -> Result<(), Fatal> {
         buf.clear();
         for p in &pieces {
+            let start = buf.len();
             match p {
                 Piece::Lit(l) => buf.extend_from_slice(l),
                 Piece::Atom(at) => match (at.as_str(), &r.target) {
@@ -484,16 +591,51 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                     _ => buf.extend_from_slice(ctx.atom(r, at)?.as_bytes()),
                 },
             }
+            if let (Piece::Atom(_), true) = (p, quote != Quote::None) {
+                let value = buf.split_off(start);
+                quote.write(&value, buf);
+            }
+        }
+        if buf.is_empty() && a.omit_empty {
+            return Ok(());
         }
         buf.push(b'\n');
         Ok(())
     };
+    let icase = a.ignore_case;
     let keep = |r: &Reference, warn: bool| {
-        (a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&r.name.as_bstr().to_str_lossy(), p)))
+        let name = r.name.as_bstr().to_str_lossy();
+        (a.patterns.is_empty() || a.patterns.iter().any(|p| matches(&name, p, icase)))
+            && !a.exclude.iter().any(|p| matches(&name, p, icase))
             && ctx.listed(r, warn)
             && points(r)
     };
-    let default_sort = a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname");
+    // `--include-root-refs`: HEAD and the root refs, which all sort before `refs/`.
+    let mut roots = Vec::new();
+    if a.include_root_refs && repo.refs.as_reftable().is_none() {
+        // Files: the root refs are files beside HEAD.
+        roots = root_ref_files(repo);
+    } else if a.include_root_refs {
+        repo.for_each("", &mut |r| {
+            let name = r.name.as_bstr().to_str_lossy();
+            if name.starts_with("refs/") {
+                return false;
+            }
+            if is_root_ref(&name) {
+                roots.push(r);
+            }
+            true
+        })?;
+    }
+    let for_each = |f: &mut dyn FnMut(Reference) -> bool| -> Result<(), Fatal> {
+        for r in roots.iter().cloned() {
+            if !f(r) {
+                return Ok(());
+            }
+        }
+        repo.for_each("refs/", f)
+    };
+    let default_sort = !icase && (a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname"));
     // As git, a count of 0 is no limit.
     let limit = a.count.filter(|&n| n > 0).unwrap_or(usize::MAX);
     let object_atoms: Vec<&str> = pieces
@@ -511,7 +653,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         // pass finds one (object kinds are cached for the second). Which of
         // several git names depends on its merge sort; this names the first.
         let mut failed = None;
-        repo.for_each("refs/", &mut |r| {
+        for_each(&mut |r| {
             if keep(&r, false) {
                 failed = object_atoms.iter().find_map(|at| ctx.atom(&r, at).err());
             }
@@ -524,7 +666,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     if default_sort {
         // Streams: one ref at a time.
         let (mut n, mut err) = (0, None);
-        repo.for_each("refs/", &mut |r| {
+        for_each(&mut |r| {
             if n >= limit {
                 return false;
             }
@@ -543,7 +685,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         return Ok(0);
     }
     let mut all = Vec::new();
-    repo.for_each("refs/", &mut |r| {
+    for_each(&mut |r| {
         if keep(&r, true) {
             all.push(r);
         }
@@ -583,6 +725,8 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                 versioncmp(ka[i].0.as_bytes(), kb[i].0.as_bytes())
             } else if *numeric {
                 ka[i].1.cmp(&kb[i].1)
+            } else if icase {
+                cmp_icase(&ka[i].0, &kb[i].0)
             } else {
                 ka[i].0.cmp(&kb[i].0)
             };
@@ -591,13 +735,38 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                 return o;
             }
         }
-        ra.name.cmp(&rb.name)
+        if icase {
+            cmp_icase(&ra.name.as_bstr().to_str_lossy(), &rb.name.as_bstr().to_str_lossy())
+        } else {
+            ra.name.cmp(&rb.name)
+        }
     });
     for (_, r) in decorated.iter().take(limit) {
         line(&mut buf, r)?;
         out.write_all(&buf)?;
     }
     Ok(0)
+}
+
+/// `strcasecmp`: bytes compared with ASCII capitals lowered.
+fn cmp_icase(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// The root refs of a files repository: files in its git directory named
+/// as [`is_root_ref`] wants, read as refs, in name order.
+fn root_ref_files(repo: &Repo) -> Vec<Reference> {
+    let Ok(g) = repo.gix() else { return Vec::new() };
+    let mut names: Vec<String> = std::fs::read_dir(g.git_dir())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| is_root_ref(n))
+        .collect();
+    names.sort();
+    names.iter().filter_map(|n| repo.exact(n.as_str().into())).collect()
 }
 
 #[cfg(test)]

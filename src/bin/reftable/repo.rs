@@ -195,6 +195,31 @@ impl Repo {
             .filter(|r| r.name.as_bstr() == name)
     }
 
+    /// git's `lookup_replace_object`: the object that `refs/replace/<id>`
+    /// (under `GIT_REPLACE_REF_BASE`) names instead of `id`, followed up to
+    /// five times, unless `GIT_NO_REPLACE_OBJECTS` is set or
+    /// `core.useReplaceRefs` is false. gix applies replacements only where
+    /// it can read the refs itself, which it cannot in a reftable repository.
+    pub fn replacement(&self, id: gix_hash::ObjectId) -> gix_hash::ObjectId {
+        if std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_some() {
+            return id;
+        }
+        if let Ok(g) = self.gix() {
+            if g.config_snapshot().boolean("core.useReplaceRefs") == Some(false) {
+                return id;
+            }
+        }
+        let base = std::env::var("GIT_REPLACE_REF_BASE").unwrap_or_else(|_| "refs/replace/".into());
+        let mut cur = id;
+        for _ in 0..5 {
+            match self.exact(format!("{base}{cur}").as_str().into()).map(|r| r.target) {
+                Some(Target::Object(next)) if next != cur => cur = next,
+                _ => break,
+            }
+        }
+        cur
+    }
+
     /// The fully peeled object of an annotated tag (`None` for other objects).
     pub fn peel(&self, r: &Reference, id: gix_hash::ObjectId) -> Option<gix_hash::ObjectId> {
         if let Some(p) = r.peeled.filter(|p| *p != id) {

@@ -1770,6 +1770,20 @@ fn object_atoms_as_git() {
     }
 }
 
+/// A repository of `format` in `tmp` set up by the git commands `setup`,
+/// and a linked worktree of it on a new branch `wt`.
+fn repo_with_worktree(tmp: &Path, format: &str, setup: &[&[&str]]) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = tmp.join(format);
+    let formatted = format!("--ref-format={format}");
+    git_out(tmp, &["init", "-q", "--initial-branch=main", &formatted, format]);
+    for args in setup {
+        git_out(&dir, args);
+    }
+    let wt = tmp.join(format!("{format}-wt"));
+    git_out(&dir, &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()]);
+    (dir, wt)
+}
+
 /// `reflog list` as git 2.47 prints it: reftable and files repositories,
 /// from the main worktree and from a linked one (its own reflogs, the
 /// shared ones, not the main worktree's `HEAD` or bisect refs), deleted
@@ -1779,30 +1793,19 @@ fn object_atoms_as_git() {
 fn reflog_list_as_git() {
     let tmp = tempfile::tempdir().unwrap();
     for format in ["reftable", "files"] {
-        let dir = tmp.path().join(format);
-        git_out(
+        let (dir, wt) = repo_with_worktree(
             tmp.path(),
+            format,
             &[
-                "init",
-                "-q",
-                "--initial-branch=main",
-                &format!("--ref-format={format}"),
-                format,
+                &["commit", "-q", "--allow-empty", "-m", "a"][..],
+                &["branch", "a-b"],
+                &["branch", "a/c"],
+                &["branch", "gone"],
+                &["branch", "-D", "gone"],
+                &["update-ref", "--create-reflog", "refs/bisect/main-only", "HEAD"],
+                &["update-ref", "--create-reflog", "refs/worktree/mine", "HEAD"],
             ],
         );
-        let wt = tmp.path().join(format!("{format}-wt"));
-        for args in [
-            &["commit", "-q", "--allow-empty", "-m", "a"][..],
-            &["branch", "a-b"],
-            &["branch", "a/c"],
-            &["branch", "gone"],
-            &["branch", "-D", "gone"],
-            &["update-ref", "--create-reflog", "refs/bisect/main-only", "HEAD"],
-            &["update-ref", "--create-reflog", "refs/worktree/mine", "HEAD"],
-            &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()],
-        ] {
-            git_out(&dir, args);
-        }
         git_out(&wt, &["update-ref", "--create-reflog", "refs/bisect/wt-only", "HEAD"]);
         git_out(&wt, &["commit", "-q", "--allow-empty", "-m", "b"]);
         for d in [&dir, &wt] {
@@ -1841,32 +1844,21 @@ fn reflog_list_as_git() {
 fn for_each_ref_options_as_git() {
     let tmp = tempfile::tempdir().unwrap();
     for format in ["reftable", "files"] {
-        let dir = tmp.path().join(format);
-        git_out(
+        let (dir, wt) = repo_with_worktree(
             tmp.path(),
+            format,
             &[
-                "init",
-                "-q",
-                "--initial-branch=main",
-                &format!("--ref-format={format}"),
-                format,
+                &["commit", "-q", "--allow-empty", "-m", "it's a \\ [$x] \"q\"!"][..],
+                &["commit", "-q", "--allow-empty", "-m", "second"],
+                &["commit", "-q", "--allow-empty", "-m", "third"],
+                &["replace", "HEAD~1", "HEAD~2"],
+                &["update-ref", "ORIG_HEAD", "HEAD~1"],
+                &["update-ref", "CHERRY_PICK_HEAD", "HEAD~1"],
+                &["update-ref", "refs/heads/Upper", "HEAD~1"],
+                &["update-ref", "refs/heads/lower", "HEAD"],
+                &["update-ref", "refs/heads/it's!", "HEAD"],
             ],
         );
-        let wt = tmp.path().join(format!("{format}-wt"));
-        for args in [
-            &["commit", "-q", "--allow-empty", "-m", "it's a \\ [$x] \"q\"!"][..],
-            &["commit", "-q", "--allow-empty", "-m", "second"],
-            &["commit", "-q", "--allow-empty", "-m", "third"],
-            &["replace", "HEAD~1", "HEAD~2"],
-            &["update-ref", "ORIG_HEAD", "HEAD~1"],
-            &["update-ref", "CHERRY_PICK_HEAD", "HEAD~1"],
-            &["update-ref", "refs/heads/Upper", "HEAD~1"],
-            &["update-ref", "refs/heads/lower", "HEAD"],
-            &["update-ref", "refs/heads/it's!", "HEAD"],
-            &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()],
-        ] {
-            git_out(&dir, args);
-        }
         git_out(&wt, &["update-ref", "REBASE_HEAD", "HEAD"]);
         for d in [&dir, &wt] {
             for args in [

@@ -194,7 +194,8 @@ fn files_reflog_names(repo: &gix::Repository) -> Vec<Vec<u8>> {
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = gix::path::os_str_into_bstr(&e.file_name()).map(|n| n.to_vec()).ok();
-            let (Some(name), Ok(meta)) = (name, std::fs::metadata(e.path())) else {
+            // Not following symbolic links, as git's dir_iterator.
+            let (Some(name), Ok(meta)) = (name, e.file_type()) else {
                 continue;
             };
             let len = prefix.len();

@@ -23,6 +23,8 @@ pub struct Repo {
     /// the quick path: object lookups open only the object database.
     objects: Option<(PathBuf, gix_hash::Kind)>,
     odb: std::cell::OnceCell<Option<gix::odb::Handle>>,
+    /// Where replace refs live, if replacement is on and there are any.
+    replace_base: std::cell::OnceCell<Option<String>>,
 }
 
 fn open_gix(dir: Option<&Path>) -> Result<gix::Repository, Fatal> {
@@ -52,6 +54,7 @@ pub fn open(dir: Option<&Path>) -> Result<Repo, Fatal> {
         kinds: Default::default(),
         objects: None,
         odb: Default::default(),
+        replace_base: Default::default(),
     })
 }
 
@@ -72,6 +75,7 @@ pub fn open_for_reading(dir: Option<&Path>) -> Result<Repo, Fatal> {
             kinds: Default::default(),
             objects: Some(objects),
             odb: Default::default(),
+            replace_base: Default::default(),
         }),
         None => open(dir),
     }
@@ -201,15 +205,23 @@ impl Repo {
     /// `core.useReplaceRefs` is false. gix applies replacements only where
     /// it can read the refs itself, which it cannot in a reftable repository.
     pub fn replacement(&self, id: gix_hash::ObjectId) -> gix_hash::ObjectId {
-        if std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_some() {
-            return id;
-        }
-        if let Ok(g) = self.gix() {
-            if g.config_snapshot().boolean("core.useReplaceRefs") == Some(false) {
-                return id;
+        let base = self.replace_base.get_or_init(|| {
+            let off = std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_some()
+                || self
+                    .gix()
+                    .is_ok_and(|g| g.config_snapshot().boolean("core.useReplaceRefs") == Some(false));
+            let base = std::env::var("GIT_REPLACE_REF_BASE").unwrap_or_else(|_| "refs/replace/".into());
+            let mut any = false;
+            if !off {
+                // Most repositories have none: one look, not one per object.
+                let _ = self.for_each(&base, &mut |_| {
+                    any = true;
+                    false
+                });
             }
-        }
-        let base = std::env::var("GIT_REPLACE_REF_BASE").unwrap_or_else(|_| "refs/replace/".into());
+            any.then_some(base)
+        });
+        let Some(base) = base else { return id };
         let mut cur = id;
         for _ in 0..5 {
             match self.exact(format!("{base}{cur}").as_str().into()).map(|r| r.target) {

@@ -17,17 +17,7 @@ fn name(s: &str) -> FullName {
 }
 
 fn repo(tmp: &Path, format: &str) -> (PathBuf, Vec<gix_hash::ObjectId>, gix_hash::ObjectId) {
-    let dir = tmp.join(format);
-    git_out(
-        tmp,
-        &[
-            "init",
-            "-q",
-            "--initial-branch=main",
-            &format!("--ref-format={format}"),
-            format,
-        ],
-    );
+    let dir = git_init(tmp, format, &[&format!("--ref-format={format}")]);
     let mut c = Vec::new();
     for i in 0..3 {
         git_out(&dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);

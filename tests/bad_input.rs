@@ -14,10 +14,7 @@ use gix_ref::{FullName, Target};
 use reftable::store::{Error, Store};
 
 fn repo(tmp: &Path) -> (PathBuf, gix_hash::ObjectId) {
-    git_out(
-        tmp,
-        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "repo"],
-    );
+    git_init(tmp, "repo", &["--ref-format=reftable"]);
     let dir = tmp.join("repo");
     git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "c"]);
     let id = git_out(&dir, &["rev-parse", "HEAD"]);

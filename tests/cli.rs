@@ -84,11 +84,7 @@ pub fn same(dir: &Path, args: &[&str]) -> Outcome {
 }
 
 fn files_repo(tmp: &Path) -> std::path::PathBuf {
-    let dir = tmp.join("files");
-    git_out(
-        tmp,
-        &["init", "-q", "--initial-branch=main", "--ref-format=files", "files"],
-    );
+    let dir = git_init(tmp, "files", &["--ref-format=files"]);
     git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
     git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "b"]);
     git_out(&dir, &["tag", "-a", "-m", "t", "v1", "HEAD~1"]);
@@ -293,16 +289,10 @@ fn twin(tmp: &Path, format: &str, hash: &str) -> (std::path::PathBuf, std::path:
     for side in ["ours", "git"] {
         let name = format!("{side}-{format}-{hash}");
         let dir = tmp.join(&name);
-        git_out(
+        git_init(
             tmp,
-            &[
-                "init",
-                "-q",
-                "--initial-branch=main",
-                &format!("--ref-format={format}"),
-                &format!("--object-format={hash}"),
-                &name,
-            ],
+            &name,
+            &[&format!("--ref-format={format}"), &format!("--object-format={hash}")],
         );
         for i in 0..3 {
             git_out(&dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
@@ -1152,11 +1142,7 @@ fn broken_refs_as_git_lists_them() {
     use reftable::format::{RefRecordRef, RefValueRef};
     use reftable::stack::{Options, Stack};
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("broken");
-    git_out(
-        tmp.path(),
-        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "broken"],
-    );
+    let dir = git_init(tmp.path(), "broken", &["--ref-format=reftable"]);
     git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
     git_out(&dir, &["tag", "-a", "-m", "t", "v1"]);
     git_out(&dir, &["update-ref", "ORIG_HEAD", "HEAD"]);
@@ -1618,17 +1604,7 @@ fn random_scripts_as_git() {
 #[test]
 fn object_atoms_as_git() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("objects");
-    git_out(
-        tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--initial-branch=main",
-            "--ref-format=reftable",
-            "objects",
-        ],
-    );
+    let dir = git_init(tmp.path(), "objects", &["--ref-format=reftable"]);
     let dated = |args: &[&str], date: &str, stdin: Option<&str>| {
         let mut c = git(&dir);
         c.args(args)
@@ -1773,9 +1749,7 @@ fn object_atoms_as_git() {
 /// A repository of `format` in `tmp` set up by the git commands `setup`,
 /// and a linked worktree of it on a new branch `wt`.
 fn repo_with_worktree(tmp: &Path, format: &str, setup: &[&[&str]]) -> (std::path::PathBuf, std::path::PathBuf) {
-    let dir = tmp.join(format);
-    let formatted = format!("--ref-format={format}");
-    git_out(tmp, &["init", "-q", "--initial-branch=main", &formatted, format]);
+    let dir = git_init(tmp, format, &[&format!("--ref-format={format}")]);
     for args in setup {
         git_out(&dir, args);
     }

@@ -13,17 +13,7 @@ fn porcelain_works_on_both_backends() {
     let tmp = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
     for format in ["files", "reftable"] {
-        let dir = tmp.path().join(format);
-        git_out(
-            tmp.path(),
-            &[
-                "init",
-                "-q",
-                "--initial-branch=main",
-                &format!("--ref-format={format}"),
-                format,
-            ],
-        );
+        let dir = git_init(tmp.path(), format, &[&format!("--ref-format={format}")]);
         git_out(&dir, &["config", "user.name", "Porcelain"]);
         git_out(&dir, &["config", "user.email", "p@example.com"]);
         git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "first"]);

@@ -18,11 +18,7 @@ use reftable::store::Store;
 /// A reftable repository whose stack has one table per entry of `tables`,
 /// each with that many refs (written by git without auto-compaction).
 fn base(tmp: &Path, tables: &[usize]) -> (PathBuf, String) {
-    let dir = tmp.join("base");
-    git_out(
-        tmp,
-        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "base"],
-    );
+    let dir = git_init(tmp, "base", &["--ref-format=reftable"]);
     git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "c"]);
     let id = git_out(&dir, &["rev-parse", "HEAD"]).trim().to_owned();
     // The commit's own table, then one per entry.

@@ -20,16 +20,10 @@ fn max_update_index(git_dir: &Path) -> u64 {
 fn check(hash: HashId, opts: WriteOptions, topics: usize) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("repo");
-    git_out(
+    git_init(
         tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--initial-branch=main",
-            "--ref-format=reftable",
-            &format!("--object-format={}", hash.name()),
-            "repo",
-        ],
+        "repo",
+        &["--ref-format=reftable", &format!("--object-format={}", hash.name())],
     );
     let commits = make_commits(&dir, 4);
     git_out(&dir, &["tag", "-a", "-m", "release", "v1", &commits[1]]);

@@ -14,16 +14,10 @@ use reftable::stack::{Error, LogExpiry, Options, Stack};
 fn repo(hash: HashId, n: usize) -> (tempfile::TempDir, PathBuf, Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("repo");
-    git_out(
+    git_init(
         tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--initial-branch=main",
-            "--ref-format=reftable",
-            &format!("--object-format={}", hash.name()),
-            "repo",
-        ],
+        "repo",
+        &["--ref-format=reftable", &format!("--object-format={}", hash.name())],
     );
     let commits = make_commits(&dir, n);
     (tmp, dir, commits)

@@ -59,10 +59,7 @@ fn names(rng: &mut StdRng) -> String {
 #[test]
 fn bulk_and_transaction_agree() {
     let tmp = tempfile::tempdir().unwrap();
-    git_out(
-        tmp.path(),
-        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "repo"],
-    );
+    git_init(tmp.path(), "repo", &["--ref-format=reftable"]);
     let base = tmp.path().join("repo");
     let mut ids = Vec::new();
     for i in 0..3 {

@@ -63,11 +63,7 @@ fn state(dir: &Path) -> String {
 #[test]
 fn migration_round_trip_keeps_refs_and_reflogs() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("r");
-    git_out(
-        tmp.path(),
-        &["init", "-q", "--initial-branch=main", "--ref-format=files", "r"],
-    );
+    let dir = git_init(tmp.path(), "r", &["--ref-format=files"]);
     for i in 0..4 {
         git_out(&dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
     }
@@ -125,11 +121,7 @@ fn migration_round_trip_keeps_refs_and_reflogs() {
 #[test]
 fn migration_of_many_loose_refs_matches_git() {
     let tmp = tempfile::tempdir().unwrap();
-    let ours = tmp.path().join("ours");
-    git_out(
-        tmp.path(),
-        &["init", "-q", "--initial-branch=main", "--ref-format=files", "ours"],
-    );
+    let ours = git_init(tmp.path(), "ours", &["--ref-format=files"]);
     let ids = make_commits(&ours, 3);
     git_out(&ours, &["tag", "-a", "-m", "t", "v1", &ids[1]]);
     let script: String = (0..1500)

@@ -11,11 +11,7 @@ use reftable::store::{Error, Store};
 
 fn repo() -> (tempfile::TempDir, PathBuf, Vec<gix_hash::ObjectId>) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("repo");
-    git_out(
-        tmp.path(),
-        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "repo"],
-    );
+    let dir = git_init(tmp.path(), "repo", &["--ref-format=reftable"]);
     let mut c = Vec::new();
     for i in 0..3 {
         git_out(&dir, &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);

@@ -14,11 +14,7 @@ fn name(s: &str) -> FullName {
 #[test]
 fn linked_worktree_routing_reading_and_writing() {
     let tmp = tempfile::tempdir().unwrap();
-    let main = tmp.path().join("main");
-    git_out(
-        tmp.path(),
-        &["init", "-q", "--initial-branch=main", "--ref-format=reftable", "main"],
-    );
+    let main = git_init(tmp.path(), "main", &["--ref-format=reftable"]);
     git_out(&main, &["commit", "-q", "--allow-empty", "-m", "c0"]);
     git_out(&main, &["commit", "-q", "--allow-empty", "-m", "c1"]);
     let c1 = gix_hash::ObjectId::from_hex(git_out(&main, &["rev-parse", "HEAD"]).trim().as_bytes()).unwrap();

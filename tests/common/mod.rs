@@ -67,6 +67,16 @@ pub fn git_out(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf8")
 }
 
+/// `git init -q --initial-branch=main <options> <name>` in `parent`;
+/// returns the new repository's directory.
+pub fn git_init(parent: &Path, name: &str, options: &[&str]) -> PathBuf {
+    let mut args = vec!["init", "-q", "--initial-branch=main"];
+    args.extend_from_slice(options);
+    args.push(name);
+    git_out(parent, &args);
+    parent.join(name)
+}
+
 /// Like [`git_out`] with `input` on stdin.
 pub fn git_stdin(dir: &Path, args: &[&str], input: &str) -> String {
     use std::io::Write;

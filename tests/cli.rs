@@ -1881,3 +1881,167 @@ fn for_each_ref_options_as_git() {
         same(&dir, &["for-each-ref", "--format=%(refname) %(subject)"]);
     }
 }
+
+/// Names outside `refs/` that git writes when asked (`bar/baz`, `FOO_BAR`,
+/// even `foo`), and the ones its transactions refuse: FETCH_HEAD and
+/// MERGE_HEAD, and deleting, verifying or pointing a symref from a name
+/// outside `refs/` not of capitals and `_`. Whole stderr and exit code as
+/// git's; then the stacks git wrote such names into read as git reads them.
+#[test]
+fn names_outside_refs_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["reftable", "files"] {
+        let (a, b, c) = twin(tmp.path(), format, "sha1");
+        let steps: Vec<(Vec<&str>, Option<&str>)> = vec![
+            (vec!["update-ref", "bar/baz", &c[0]], None),
+            (vec!["update-ref", "FOO_BAR", &c[1]], None),
+            (vec!["update-ref", "FETCH_HEAD", &c[0]], None),
+            (vec!["update-ref", "-d", "MERGE_HEAD"], None),
+            (vec!["update-ref", "-d", "bar/baz"], None),
+            (vec!["update-ref", "-d", "foo"], None),
+            (vec!["update-ref", "-d", "refs/heads/../x"], None),
+            (vec!["symbolic-ref", "bar/sym", "refs/heads/main"], None),
+            (vec!["symbolic-ref", "-d", "bar/baz"], None),
+            (vec!["update-ref", "--stdin"], Some("verify bar/baz\n")),
+            (vec!["update-ref", "--stdin"], Some("delete foo\n")),
+            (vec!["update-ref", "--stdin"], Some("verify foo\n")),
+            (vec!["show-ref", "--verify", "bar/baz"], None),
+            (vec!["show-ref", "--exists", "bar/baz"], None),
+            (vec!["reflog", "exists", "bar/baz"], None),
+            (vec!["update-ref", "-d", "FOO_BAR"], None),
+        ];
+        for (args, stdin) in &steps {
+            let (x, y) = (ours(&a, args, *stdin), theirs(&b, args, *stdin));
+            let what = format!("{format} {args:?} {stdin:?}");
+            assert_eq!(x.stdout, y.stdout, "stdout of {what}");
+            assert_eq!(
+                x.code, y.code,
+                "exit code of {what}: ours {:?} git {:?}",
+                x.stderr, y.stderr
+            );
+            assert_eq!(x.stderr, y.stderr, "stderr of {what}");
+            // Refs outside refs/ are not in for-each-ref: look them up.
+            let look = |d: &Path| {
+                ["bar/baz", "FOO_BAR", "bar/sym"]
+                    .map(|n| {
+                        let o = git(d).args(["rev-parse", "-q", "--verify", n]).output().unwrap();
+                        String::from_utf8_lossy(&o.stdout).into_owned()
+                    })
+                    .concat()
+            };
+            assert_eq!(look(&a), look(&b), "refs outside refs/ after {what}");
+            assert_lines_eq(&state(&a), &state(&b), &format!("state after {what}"));
+        }
+    }
+    // git writes one-level names too; we read past them as git does, and
+    // they are not errors to `refs verify`.
+    let dir = git_init(tmp.path(), "odd", &["--ref-format=reftable"]);
+    git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
+    for name in ["foo", "Foo", "bar/baz", "FOO_BAR", "X_HEAD"] {
+        git_out(&dir, &["update-ref", name, "HEAD"]);
+    }
+    for args in [
+        &["for-each-ref"][..],
+        &["for-each-ref", "--include-root-refs"],
+        &["show-ref", "--head"],
+        &["show-ref", "--exists", "bar/baz"],
+        &["show-ref", "--verify", "X_HEAD"],
+        &["refs", "verify"],
+    ] {
+        let out = same(&dir, args);
+        assert_eq!(out.stderr, theirs(&dir, args, None).stderr, "{args:?}");
+    }
+    let store = reftable::store::Store::at(&dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
+    assert!(store.find("bar/baz").is_ok());
+    assert!(store.find("FOO_BAR").is_ok());
+    let pseudo: Vec<String> = store
+        .iter()
+        .unwrap()
+        .pseudo()
+        .unwrap()
+        .map(|r| r.unwrap().name.as_bstr().to_string())
+        .collect();
+    assert_eq!(pseudo, ["FOO_BAR", "HEAD", "X_HEAD"]);
+}
+
+/// Names under `refs/` that are not ref names, written by another tool:
+/// git warns of each in for-each-ref, dies on the first in show-ref, and
+/// gix-style iteration leaves them out (or tells them apart).
+#[test]
+fn broken_names_from_another_tool_as_git() {
+    use reftable::format::{RefRecordRef, RefValueRef};
+    use reftable::stack::{Options, Stack};
+    use reftable::store::RefEntry;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "names", &["--ref-format=reftable"]);
+    git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
+    git_out(&dir, &["tag", "v1"]);
+    let id = unhex(git_out(&dir, &["rev-parse", "HEAD"]).trim());
+    let broken = [
+        "refs/heads/a\u{1}b",
+        "refs/heads/a b",
+        "refs/heads/a..b",
+        "refs/heads/x.lock",
+    ];
+    let mut names: Vec<&str> = broken.to_vec();
+    names.extend(["refs/heads/ok", "Foo", "foo2", "bar/baz2"]);
+    names.sort();
+    let mut stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();
+    let next = stack.next_update_index();
+    stack
+        .add(|w| {
+            w.set_limits(next, next)?;
+            for n in &names {
+                w.add_ref(&RefRecordRef {
+                    name: n.as_bytes(),
+                    update_index: next,
+                    value: RefValueRef::Val1(&id),
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    for args in [
+        &["for-each-ref"][..],
+        &["for-each-ref", "--include-root-refs"],
+        &["for-each-ref", "--format=%(refname) %(subject)", "--sort=-refname"],
+        &["for-each-ref", "refs/heads/a"],
+        &["for-each-ref", "refs/heads/o"],
+        &["for-each-ref", "refs/tags"],
+        &["for-each-ref", "refs/heads/[ax]*"],
+        &["show-ref"],
+        &["show-ref", "--tags"],
+        &["show-ref", "ok"],
+        &["show-ref", "-q"],
+    ] {
+        let out = same(&dir, args);
+        assert_eq!(out.stderr, theirs(&dir, args, None).stderr, "{args:?}");
+    }
+    // Our verify names exactly the broken ones (git 2.47 checks no names in
+    // reftable repositories); one-level names are valid to git.
+    let out = ours(&dir, &["refs", "verify"], None);
+    assert_eq!(out.code, 1);
+    let flagged: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(flagged.len(), broken.len(), "{}", out.stderr);
+    assert!(flagged.iter().all(|l| l.contains("badRefName")), "{}", out.stderr);
+    let store = reftable::store::Store::at(&dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
+    let platform = store.iter().unwrap();
+    let listed: Vec<String> = platform
+        .all()
+        .unwrap()
+        .map(|r| r.unwrap().name.as_bstr().to_string())
+        .collect();
+    assert_eq!(listed, ["refs/heads/main", "refs/heads/ok", "refs/tags/v1"]);
+    let mut it = platform.all().unwrap();
+    let mut seen = Vec::new();
+    while let Some(e) = it.next_entry().unwrap() {
+        seen.push(match e {
+            RefEntry::Ref(r) => r.name.as_bstr().to_string(),
+            RefEntry::Broken(n) => format!("broken {n}"),
+        });
+    }
+    let mut want: Vec<String> = broken.iter().map(|n| format!("broken {n}")).collect();
+    want.extend(["refs/heads/main", "refs/heads/ok", "refs/tags/v1"].map(String::from));
+    want.sort_by(|a, b| a.trim_start_matches("broken ").cmp(b.trim_start_matches("broken ")));
+    assert_eq!(seen, want);
+}

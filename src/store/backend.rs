@@ -9,7 +9,7 @@ use gix_ref::log::Line;
 use gix_ref::transaction::{Change, RefEdit, RefLog};
 use gix_ref::{FullNameRef, Reference, Target};
 
-use super::{Error, Store};
+use super::{Error, RefEntry, Store};
 
 /// The error of backend operations.
 pub type BackendError = gix_error::Error;
@@ -26,6 +26,18 @@ pub trait RefStore {
         prefix: &BStr,
         f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
     ) -> Result<(), BackendError>;
+
+    /// Like [`for_each_ref`](Self::for_each_ref), but also calls `f`, in
+    /// name order, with the names under `refs/` that are stored but are not
+    /// valid reference names (git lists them as broken refs). Files
+    /// repositories have none: gix-ref leaves such loose files out.
+    fn for_each_entry(
+        &self,
+        prefix: &BStr,
+        f: &mut dyn FnMut(RefEntry) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError> {
+        self.for_each_ref(prefix, &mut |r| f(RefEntry::Ref(r)))
+    }
 
     /// Calls `f` with every pseudo reference (`HEAD`, …).
     fn for_each_pseudo_ref(
@@ -103,6 +115,21 @@ impl RefStore for Store {
         Ok(())
     }
 
+    fn for_each_entry(
+        &self,
+        prefix: &BStr,
+        f: &mut dyn FnMut(RefEntry) -> Result<bool, BackendError>,
+    ) -> Result<(), BackendError> {
+        let platform = self.iter()?;
+        let mut it = platform.prefixed(prefix.as_bytes())?;
+        while let Some(e) = it.next_entry()? {
+            if !f(e)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn for_each_pseudo_ref(
         &self,
         f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
@@ -154,6 +181,24 @@ impl<'s> RefTransaction<'s> for super::Transaction<'s> {
 
 impl RefStore for gix_ref::file::Store {
     fn try_find_ref(&self, name: &BStr) -> Result<Option<Reference>, BackendError> {
+        // git tries a name as it is first; gix-ref does so only for names
+        // under `refs/` and names of capitals. `bar/baz` (which git writes
+        // if asked) is a file in the common directory.
+        let shared_outside_refs = name.contains(&b'/')
+            && !["refs/", "main-worktree/", "worktrees/"]
+                .iter()
+                .any(|p| name.starts_with(p.as_bytes()));
+        if let (true, Ok(full)) = (shared_outside_refs, gix_ref::FullName::try_from(name)) {
+            let path = gix::path::from_bstr(name).map(|rel| self.common_dir_resolved().join(rel));
+            if let Some(bytes) = path.ok().and_then(|p| std::fs::read(p).ok()) {
+                // gix-ref keeps its hash kind to itself: the content says it.
+                for kind in [gix_hash::Kind::Sha1, gix_hash::Kind::Sha256] {
+                    if let Ok(r) = gix_ref::file::loose::Reference::try_from_path(full.clone(), &bytes, kind) {
+                        return Ok(Some(r.into()));
+                    }
+                }
+            }
+        }
         self.try_find(name)
     }
 
@@ -235,6 +280,11 @@ impl<'s> RefTransaction<'s> for FileTransaction<'s> {
         mut edits: Vec<RefEdit>,
         lock_fail_mode: gix_lock::acquire::Fail,
     ) -> Result<Box<dyn RefTransaction<'s> + 's>, BackendError> {
+        for e in &edits {
+            if let Some(err) = super::transaction::refused(e, super::worktree::route(e.name.as_bstr(), false).1) {
+                return Err(err.into());
+            }
+        }
         let head = self.store.try_find("HEAD")?.and_then(|h| match h.target {
             Target::Symbolic(branch) => Some(branch),
             Target::Object(_) => None,

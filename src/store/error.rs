@@ -11,6 +11,17 @@ pub enum Error {
         /// The name looked up.
         name: String,
     },
+    /// git refuses this edit of this name: any change of FETCH_HEAD or
+    /// MERGE_HEAD (they are files, not refs), or a deletion, verification
+    /// or symbolic target of a name outside `refs/` that is not of capitals
+    /// and `_` (git's `refname_is_safe`), such as `bar/baz`.
+    #[error("refusing to update {what} '{name}'")]
+    Refused {
+        /// The reference.
+        name: String,
+        /// `pseudoref` or `ref with bad name`, as git words it.
+        what: &'static str,
+    },
     /// The expected previous value did not match.
     #[error("reference {name:?} is out of date: expected {expected}, found {actual}")]
     OutOfDate {

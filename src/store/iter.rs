@@ -2,6 +2,7 @@
 //! scanning), and pseudo refs. Streams: one record at a time per stack; in a
 //! linked worktree the shared and the per-worktree stack are merged by name.
 
+use gix_ref::bstr::BString;
 use gix_ref::Reference;
 
 use std::sync::Arc;
@@ -91,12 +92,33 @@ impl<'s> Platform<'s> {
     }
 }
 
+/// What a [`RefIter`] reads: a reference, or a name under `refs/` that is
+/// not a valid reference name (written by another tool: git lists such a
+/// ref as broken, gix leaves such loose files out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefEntry {
+    /// A reference.
+    Ref(Reference),
+    /// The stored name of a ref under `refs/` that is not a valid reference
+    /// name, such as `refs/heads/a..b`.
+    Broken(BString),
+}
+
+impl RefEntry {
+    fn name(&self) -> &[u8] {
+        match self {
+            RefEntry::Ref(r) => r.name.as_bstr(),
+            RefEntry::Broken(n) => n,
+        }
+    }
+}
+
 struct Source<'p> {
     it: MergedRefIter<'p>,
     prefix: Vec<u8>,
     filter: Filter,
     kind: gix_hash::Kind,
-    peeked: Option<Reference>,
+    peeked: Option<RefEntry>,
     done: bool,
 }
 
@@ -132,7 +154,17 @@ impl<'p> Source<'p> {
                         Filter::Shared => !is_per_worktree(r.name),
                         Filter::PerWorktree => is_per_worktree(r.name),
                     } {
-                        self.peeked = Some(super::ref_to_reference(&r, self.kind)?);
+                        self.peeked = match super::ref_to_reference(&r, self.kind) {
+                            Ok(r) => Some(RefEntry::Ref(r)),
+                            // As git: a name outside `refs/` that is not a
+                            // reference name (git writes `foo` if asked) is
+                            // not listed; one inside is a broken ref.
+                            Err(Error::InvalidName { .. }) if r.name.starts_with(b"refs/") && !pseudo => {
+                                Some(RefEntry::Broken(r.name.into()))
+                            }
+                            Err(Error::InvalidName { .. }) => None,
+                            Err(e) => return Err(e),
+                        };
                     }
                 }
             }
@@ -149,27 +181,42 @@ pub struct RefIter<'p> {
 }
 
 impl RefIter<'_> {
-    fn next_record(&mut self) -> Result<Option<Reference>, Error> {
+    fn next_record(&mut self) -> Result<Option<RefEntry>, Error> {
         let mut best: Option<usize> = None;
         for i in 0..self.sources.len() {
             self.sources[i].fill(self.pseudo)?;
             if let Some(r) = &self.sources[i].peeked {
-                if best.is_none_or(|b| r.name < self.sources[b].peeked.as_ref().expect("filled").name) {
+                if best.is_none_or(|b| r.name() < self.sources[b].peeked.as_ref().expect("filled").name()) {
                     best = Some(i);
                 }
             }
         }
         Ok(best.and_then(|b| self.sources[b].peeked.take()))
     }
+
+    /// The next reference or broken name, in name order. The [`Iterator`]
+    /// leaves broken names out, as gix-ref does with loose files whose
+    /// names are not reference names; git lists them (`for-each-ref` warns
+    /// of each).
+    pub fn next_entry(&mut self) -> Result<Option<RefEntry>, Error> {
+        Ok(match self.next_record()? {
+            Some(RefEntry::Ref(r)) => Some(RefEntry::Ref(self.store.ns_out_ref(r)?)),
+            Some(RefEntry::Broken(n)) => Some(RefEntry::Broken(self.store.ns_out(&n).unwrap_or(&n).into())),
+            None => None,
+        })
+    }
 }
 
 impl Iterator for RefIter<'_> {
     type Item = Result<Reference, Error>;
     fn next(&mut self) -> Option<Self::Item> {
-        match self.next_record() {
-            Ok(Some(r)) => Some(self.store.ns_out_ref(r)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
+        loop {
+            return match self.next_entry() {
+                Ok(Some(RefEntry::Ref(r))) => Some(Ok(r)),
+                Ok(Some(RefEntry::Broken(_))) => continue,
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            };
         }
     }
 }

@@ -256,7 +256,9 @@ impl Store {
             let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
             for r in merged.refs()? {
                 let r = r?;
-                if gix_ref::FullName::try_from(r.name.as_bstr()).is_err() {
+                // git's check_refname_format with REFNAME_ALLOW_ONELEVEL:
+                // git writes one-level names such as `foo` if asked to.
+                if gix_validate::reference::name_partial(r.name.as_bstr()).is_err() {
                     problems.push(Problem {
                         subject: r.name.to_str_lossy().into_owned(),
                         id: "badRefName",
@@ -274,7 +276,7 @@ impl Store {
                     }
                 }
                 if let crate::format::RefValue::Symref(t) = &r.value {
-                    if gix_ref::FullName::try_from(t.as_bstr()).is_err() {
+                    if gix_validate::reference::name_partial(t.as_bstr()).is_err() {
                         problems.push(Problem {
                             subject: r.name.to_str_lossy().into_owned(),
                             id: "badReferentName",

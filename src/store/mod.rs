@@ -14,7 +14,7 @@ mod transaction;
 mod worktree;
 
 pub use error::Error;
-pub use iter::{Platform, RefIter};
+pub use iter::{Platform, RefEntry, RefIter};
 pub use maintenance::{ExpireOptions, Problem};
 pub use reflog::{normalize_reflog_message, ReflogIter};
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
@@ -398,7 +398,9 @@ fn candidates(name: &[u8]) -> Vec<Vec<u8>> {
         return vec![name.to_vec()];
     }
     let mut v = Vec::with_capacity(6);
-    if is_pseudo_ref(name) {
+    // git tries the name as it is first; gix can hold it if it is a full
+    // name (`HEAD`, `FOO_BAR`, `bar/baz`: not `main`).
+    if gix_validate::reference::name(n).is_ok() {
         v.push(name.to_vec());
     }
     for fmt in ["refs/", "refs/tags/", "refs/heads/", "refs/remotes/"] {
@@ -406,13 +408,6 @@ fn candidates(name: &[u8]) -> Vec<Vec<u8>> {
     }
     v.push(format!("refs/remotes/{n}/HEAD").into_bytes());
     v
-}
-
-/// Names like `HEAD`, `FETCH_HEAD`, `ORIG_HEAD`: upper case and `_`, which
-/// git looks up as they are.
-pub(crate) fn is_pseudo_ref(name: &[u8]) -> bool {
-    !name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'_') && name.ends_with(b"HEAD")
-        || name == b"HEAD"
 }
 
 fn validate_partial(name: &[u8]) -> Result<(), Error> {

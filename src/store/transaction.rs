@@ -12,7 +12,7 @@ use gix_ref::{FullName, Target};
 
 use super::reflog::{normalize_reflog_message, seconds_to_tz};
 use super::worktree::{route, Stacks, Which};
-use super::{is_pseudo_ref, lossy, to_target, Error, Store, WriteReflog};
+use super::{lossy, to_target, Error, Store, WriteReflog};
 use crate::format::{LogRecord, LogUpdate, LogValue, RefRecord, RefValue};
 use crate::stack::{LockFile, Stack};
 
@@ -312,11 +312,8 @@ impl<'s> Transaction<'s> {
                 }
             }
             let (which, local) = route(edit.name.as_bstr(), linked);
-            if !local.starts_with(b"refs/") && !is_pseudo_ref(local) {
-                return Err(Error::InvalidName {
-                    name: lossy(edit.name.as_bstr()),
-                    reason: "only refs/… and pseudo refs like HEAD can be written".into(),
-                });
+            if let Some(e) = refused(&edit, local) {
+                return Err(e);
             }
             involved.insert(which.clone());
             let local = local.to_vec();
@@ -707,4 +704,24 @@ impl<'s> Transaction<'s> {
         self.locks.clear();
         self.prepared.drain(..).map(|p| p.edit).collect()
     }
+}
+
+/// What git's `ref_transaction_update` refuses of `edit`, whose name is
+/// `local` within its stack: any ref name may take an object id (`bar/baz`,
+/// `FOO`), but only a name under `refs/` or of capitals and `_` may be
+/// deleted, verified or made symbolic; FETCH_HEAD and MERGE_HEAD are files,
+/// never refs.
+pub(crate) fn refused(edit: &RefEdit, local: &[u8]) -> Option<Error> {
+    let name = || lossy(edit.name.as_bstr());
+    let takes_object = matches!(&edit.change, Change::Update { new: Target::Object(id), .. } if !id.is_null());
+    if !takes_object && !local.starts_with(b"refs/") && !local.iter().all(|&c| c.is_ascii_uppercase() || c == b'_') {
+        return Some(Error::Refused {
+            name: name(),
+            what: "ref with bad name",
+        });
+    }
+    (local == b"FETCH_HEAD" || local == b"MERGE_HEAD").then(|| Error::Refused {
+        name: name(),
+        what: "pseudoref",
+    })
 }

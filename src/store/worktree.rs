@@ -21,15 +21,18 @@ pub(crate) enum Which {
 }
 
 /// Whether `name` is private to a worktree (git's `parse_worktree_ref` is
-/// not `REF_WORKTREE_SHARED`): `HEAD` and other names outside `refs/`,
-/// `refs/bisect/`, `refs/worktree/` and `refs/rewritten/`.
+/// not `REF_WORKTREE_SHARED`): `HEAD` and the other names of capitals, `-`
+/// and `_`, and names under `refs/bisect/`, `refs/worktree/` and
+/// `refs/rewritten/`.
 ///
 /// ```
 /// assert!(reftable::store::is_per_worktree(b"HEAD"));
 /// assert!(!reftable::store::is_per_worktree(b"refs/heads/main"));
 /// ```
 pub fn is_per_worktree(name: &[u8]) -> bool {
-    !name.starts_with(b"refs/")
+    // git's is_root_ref_syntax: `HEAD`, `ORIG_HEAD`, … (other names outside
+    // `refs/`, such as `bar/baz`, are shared).
+    (!name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_'))
         || name.starts_with(b"refs/bisect/")
         || name.starts_with(b"refs/worktree/")
         || name.starts_with(b"refs/rewritten/")

@@ -7,7 +7,8 @@ use gix_ref::{Reference, Target};
 
 use crate::object_atoms;
 use crate::repo::Repo;
-use crate::Fatal;
+use crate::{reportable, Fatal};
+use reftable::store::RefEntry;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -627,13 +628,30 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             true
         })?;
     }
-    let for_each = |f: &mut dyn FnMut(Reference) -> bool| -> Result<(), Fatal> {
+    // git walks only the refs its patterns can match (their literal
+    // prefixes), and warns of each broken name it meets there.
+    let walked = if a.include_root_refs || icase || a.patterns.is_empty() {
+        vec![String::new()]
+    } else {
+        longest_prefixes(&a.patterns)
+    };
+    // `warn`: the pass that prints (the first may be a check only).
+    let for_each = |warn: bool, f: &mut dyn FnMut(Reference) -> bool| -> Result<(), Fatal> {
         for r in roots.iter().cloned() {
             if !f(r) {
                 return Ok(());
             }
         }
-        repo.for_each("refs/", f)
+        repo.for_each_entry("refs/", &mut |e| match e {
+            RefEntry::Ref(r) => f(r),
+            RefEntry::Broken(name) => {
+                let name = name.to_str_lossy();
+                if warn && walked.iter().any(|p| name.starts_with(p.as_str())) {
+                    eprintln!("warning: ignoring ref with broken name {}", reportable(&name));
+                }
+                true
+            }
+        })
     };
     let default_sort = !icase && (a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname"));
     // As git, a count of 0 is no limit.
@@ -653,7 +671,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         // pass finds one (object kinds are cached for the second). Which of
         // several git names depends on its merge sort; this names the first.
         let mut failed = None;
-        for_each(&mut |r| {
+        for_each(false, &mut |r| {
             if keep(&r, false) {
                 failed = object_atoms.iter().find_map(|at| ctx.atom(&r, at).err());
             }
@@ -666,7 +684,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
     if default_sort {
         // Streams: one ref at a time.
         let (mut n, mut err) = (0, None);
-        for_each(&mut |r| {
+        for_each(true, &mut |r| {
             if n >= limit {
                 return false;
             }
@@ -685,7 +703,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         return Ok(0);
     }
     let mut all = Vec::new();
-    for_each(&mut |r| {
+    for_each(true, &mut |r| {
         if keep(&r, true) {
             all.push(r);
         }
@@ -746,6 +764,35 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         out.write_all(&buf)?;
     }
     Ok(0)
+}
+
+/// git's `find_longest_prefixes`: the literal prefixes (up to a glob
+/// character) that cover `patterns`, as few and as long as can be.
+fn longest_prefixes(patterns: &[String]) -> Vec<String> {
+    fn go(out: &mut Vec<String>, prefix: &mut Vec<u8>, patterns: &[&[u8]]) {
+        let at = prefix.len();
+        if patterns
+            .iter()
+            .any(|p| p.get(at).is_none_or(|c| matches!(c, b'*' | b'?' | b'[' | b'\\')))
+        {
+            out.push(String::from_utf8_lossy(prefix).into_owned());
+            return;
+        }
+        let mut i = 0;
+        while i < patterns.len() {
+            let c = patterns[i][at];
+            let end = i + patterns[i..].iter().take_while(|p| p[at] == c).count();
+            prefix.push(c);
+            go(out, prefix, &patterns[i..end]);
+            prefix.pop();
+            i = end;
+        }
+    }
+    let mut sorted: Vec<&[u8]> = patterns.iter().map(|p| p.as_bytes()).collect();
+    sorted.sort();
+    let mut out = Vec::new();
+    go(&mut out, &mut Vec::new(), &sorted);
+    out
 }
 
 /// `strcasecmp`: bytes compared with ASCII capitals lowered.

@@ -25,6 +25,25 @@ pub struct Fatal {
     pub code: u8,
 }
 
+/// A message as git's `vreportf` prints it: control characters but tab and
+/// newline become `?` (a ref name can hold them).
+pub fn reportable(msg: &str) -> std::borrow::Cow<'_, str> {
+    if msg.chars().any(|c| c.is_ascii_control() && c != '\t' && c != '\n') {
+        msg.chars()
+            .map(|c| {
+                if c.is_ascii_control() && c != '\t' && c != '\n' {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        msg.into()
+    }
+}
+
 impl Fatal {
     pub fn msg(msg: impl Into<String>) -> Self {
         Fatal {
@@ -204,9 +223,9 @@ fn main() -> ExitCode {
             if f.code == 129 && f.msg.starts_with("usage:") {
                 eprintln!("{}", f.msg);
             } else if f.code == 129 || f.code == 1 || f.code == 255 {
-                eprintln!("error: {}", f.msg);
+                eprintln!("error: {}", reportable(&f.msg));
             } else {
-                eprintln!("fatal: {}", f.msg);
+                eprintln!("fatal: {}", reportable(&f.msg));
             }
             ExitCode::from(f.code)
         }

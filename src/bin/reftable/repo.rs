@@ -6,6 +6,7 @@ use gix::prelude::ObjectIdExt;
 use gix_ref::bstr::{BStr, ByteSlice};
 use gix_ref::{Reference, Target};
 use reftable::backend::RefStore;
+use reftable::store::RefEntry;
 
 use crate::Fatal;
 
@@ -283,6 +284,14 @@ impl Repo {
     pub fn for_each(&self, prefix: &str, f: &mut dyn FnMut(Reference) -> bool) -> Result<(), Fatal> {
         self.refs
             .for_each_ref(prefix.into(), &mut |r| Ok(f(r)))
+            .map_err(|e| Fatal::msg(e.to_string()))
+    }
+
+    /// As [`for_each`](Self::for_each), with the names under `refs/` that
+    /// are stored but are not reference names (git's broken refs).
+    pub fn for_each_entry(&self, prefix: &str, f: &mut dyn FnMut(RefEntry) -> bool) -> Result<(), Fatal> {
+        self.refs
+            .for_each_entry(prefix.into(), &mut |r| Ok(f(r)))
             .map_err(|e| Fatal::msg(e.to_string()))
     }
 

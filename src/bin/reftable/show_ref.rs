@@ -7,6 +7,7 @@ use gix_ref::Reference;
 
 use crate::repo::Repo;
 use crate::Fatal;
+use reftable::store::RefEntry;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -119,8 +120,11 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         }
     }
     let mut err = None;
-    repo.for_each("refs/", &mut |r| {
-        let name = r.name.as_bstr().to_str_lossy().into_owned();
+    repo.for_each_entry("refs/", &mut |e| {
+        let name = match &e {
+            RefEntry::Ref(r) => r.name.as_bstr().to_str_lossy().into_owned(),
+            RefEntry::Broken(n) => n.to_str_lossy().into_owned(),
+        };
         if (a.branches || a.tags)
             && !((a.branches && name.starts_with("refs/heads/")) || (a.tags && name.starts_with("refs/tags/")))
         {
@@ -129,6 +133,20 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         if !a.patterns.is_empty() && !a.patterns.iter().any(|p| matches(&name, p)) {
             return true;
         }
+        let r = match e {
+            RefEntry::Ref(r) => r,
+            RefEntry::Broken(_) => {
+                // git lists a ref whose name is not a ref name with the null
+                // id, which names no object.
+                let null = repo
+                    .refs
+                    .as_reftable()
+                    .map_or(gix_hash::Kind::Sha1, |s| s.object_hash())
+                    .null();
+                err = Some(Fatal::msg(format!("git show-ref: bad ref {name} ({null})")));
+                return false;
+            }
+        };
         // git's iteration leaves out symrefs that resolve to nothing.
         let Some(id) = repo.resolve(&r) else {
             return true;

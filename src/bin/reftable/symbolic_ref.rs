@@ -88,10 +88,10 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                             .map_err(|_| Fatal::msg(format!("Refusing to set '{name}' to invalid ref '{target}'")))?,
                     ),
                 },
-                name: full_name(name)?,
+                name: full_name(name).map_err(|_| bad_name(name))?,
                 deref: false,
             };
-            apply(repo, vec![edit])?;
+            applied(repo, edit)?;
             Ok(0)
         }
         (true, [name]) => {
@@ -109,12 +109,24 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                     expected: PreviousValue::MustExist,
                     log: RefLog::AndReference,
                 },
-                name: full_name(name)?,
+                name: full_name(name).map_err(|_| bad_name(name))?,
                 deref: false,
             };
-            apply(repo, vec![edit])?;
+            applied(repo, edit)?;
             Ok(0)
         }
         _ => Err(Fatal::usage("usage: reftable symbolic-ref [-m <reason>] <name> <ref>\n   or: reftable symbolic-ref [-q] [--short] [--no-recurse] <name>\n   or: reftable symbolic-ref --delete [-q] <name>")),
     }
+}
+
+/// git's `refname_is_safe` refusal, an error (exit 1) as symbolic-ref reports
+/// a failed update.
+fn bad_name(name: &str) -> Fatal {
+    Fatal::error(format!("refusing to update ref with bad name '{name}'"))
+}
+
+/// Applies `edit`; git's symbolic-ref reports a failed transaction as an
+/// error (exit 1), not as fatal.
+fn applied(repo: &Repo, edit: RefEdit) -> Result<(), Fatal> {
+    apply(repo, vec![edit]).map_err(|f| if f.code == 128 { Fatal::error(f.msg) } else { f })
 }

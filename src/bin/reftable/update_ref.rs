@@ -38,6 +38,26 @@ pub struct Args {
     args: Vec<String>,
 }
 
+/// git's refusal of a deletion or verification of a name its
+/// `refname_is_safe` does not take: outside `refs/` and not of capitals and `_`.
+fn refusing(name: &str) -> String {
+    format!("refusing to update ref with bad name '{name}'")
+}
+
+/// What git's `refname_is_safe` takes of valid names.
+fn is_safe(name: &str) -> bool {
+    name.starts_with("refs/") || name.bytes().all(|c| c.is_ascii_uppercase() || c == b'_')
+}
+
+/// A name to delete or verify: a valid one (git's `invalid ref format`
+/// otherwise) that git's transaction takes without a new value.
+fn safe_full_name(name: &str) -> Result<FullName, Fatal> {
+    if !is_safe(name) && gix_validate::reference::name_partial(name.into()).is_ok() {
+        return Err(Fatal::msg(refusing(name)));
+    }
+    full_name(name)
+}
+
 pub(crate) fn full_name(name: &str) -> Result<FullName, Fatal> {
     FullName::try_from(name).map_err(|_| Fatal::msg(format!("invalid ref format: {name}")))
 }
@@ -266,7 +286,12 @@ impl Batch<'_> {
     /// says) or as a `delete` line does (zero is an error). Deleting a ref
     /// that does not exist, with no old value, does nothing.
     fn delete(&mut self, name: &str, old: Option<&str>, deref: bool, cli: bool) -> Result<(), Fatal> {
-        let full = full_name(name)?;
+        let full = match safe_full_name(name) {
+            // On the command line, git's refname_is_safe alone decides, and
+            // a failed deletion is an error.
+            Err(_) if cli => return Err(Fatal::error(refusing(name))),
+            r => r?,
+        };
         let expected = match expected(self.repo, old)? {
             PreviousValue::MustNotExist if cli => PreviousValue::Any,
             PreviousValue::MustNotExist => return Err(Fatal::msg(format!("delete {name}: zero <old-oid>"))),
@@ -685,7 +710,7 @@ fn step(batch: &mut Batch<'_>, ins: Instruction<'_>, no_deref: &mut bool, out: &
                 PreviousValue::Any => PreviousValue::MustNotExist,
                 e => e,
             };
-            let name = full_name(s(name)?)?;
+            let name = safe_full_name(s(name)?)?;
             batch.touched.push((name.clone(), deref));
             batch.expect(name, e, deref);
         }

@@ -1951,6 +1951,21 @@ fn names_outside_refs_as_git() {
         let out = same(&dir, args);
         assert_eq!(out.stderr, theirs(&dir, args, None).stderr, "{args:?}");
     }
+    // A symref to `foo`: gix cannot hold its target, so it is left out,
+    // without a warning (its name is fine).
+    git_out(&dir, &["symbolic-ref", "refs/heads/to-foo", "foo"]);
+    let (x, y) = (
+        ours(&dir, &["for-each-ref"], None),
+        theirs(&dir, &["for-each-ref"], None),
+    );
+    assert_eq!((x.code, x.stderr.as_str()), (0, ""));
+    let want: String = y
+        .stdout
+        .lines()
+        .filter(|l| !l.ends_with("to-foo"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(x.stdout, want);
     let store = reftable::store::Store::at(&dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
     assert!(store.find("bar/baz").is_ok());
     assert!(store.find("FOO_BAR").is_ok());
@@ -2044,4 +2059,68 @@ fn broken_names_from_another_tool_as_git() {
     want.extend(["refs/heads/main", "refs/heads/ok", "refs/tags/v1"].map(String::from));
     want.sort_by(|a, b| a.trim_start_matches("broken ").cmp(b.trim_start_matches("broken ")));
     assert_eq!(seen, want);
+}
+
+/// for-each-ref's reach filters (`--merged`, `--no-merged`, `--contains`,
+/// `--no-contains`) on a history with a side branch, annotated and
+/// lightweight tags and a tag of a tree; and git's words for arguments that
+/// are no object or no commit. Stdout, exit code and the whole of stderr.
+#[test]
+fn for_each_ref_reach_filters_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["reftable", "files"] {
+        let dir = git_init(tmp.path(), format, &[&format!("--ref-format={format}")]);
+        make_commits(&dir, 3);
+        git_out(&dir, &["branch", "old", "HEAD~2"]);
+        git_out(&dir, &["checkout", "-q", "-b", "side", "HEAD~1"]);
+        git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "s1"]);
+        git_out(&dir, &["checkout", "-q", "main"]);
+        git_out(&dir, &["merge", "-q", "--no-ff", "-m", "merge", "side"]);
+        git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "after"]);
+        git_out(&dir, &["branch", "premerge", "HEAD~2"]);
+        git_out(&dir, &["tag", "-a", "-m", "t", "vt", "HEAD~1"]);
+        git_out(&dir, &["tag", "lt", "side"]);
+        git_out(&dir, &["tag", "tree-tag", "HEAD^{tree}"]);
+        let tree = git_out(&dir, &["rev-parse", "HEAD^{tree}"]).trim().to_owned();
+        let cases: Vec<Vec<&str>> = vec![
+            vec!["--merged"],
+            vec!["--merged", "old"],
+            vec!["--merged=side"],
+            vec!["--merged", "premerge", "--merged", "side"],
+            vec!["--no-merged"],
+            vec!["--no-merged", "side"],
+            vec!["--no-merged=premerge", "refs/heads"],
+            vec!["--contains"],
+            vec!["--contains", "old"],
+            vec!["--contains", "side"],
+            vec!["--contains", "vt", "--contains", "premerge"],
+            vec!["--no-contains", "side"],
+            vec!["--merged", "vt", "--no-contains", "side", "--format=%(refname)"],
+            vec!["--contains=old", "--no-merged=premerge", "--sort=-refname"],
+            vec!["--format=%(refname)", "--merged"],
+            vec!["--merged", "--sort=-refname"],
+            vec!["--merged", "nonsense"],
+            vec!["--no-merged", "nonsense"],
+            vec!["--contains", "nonsense"],
+            vec!["--merged", &tree],
+            vec!["--no-contains", &tree],
+            vec!["--merged", "tree-tag"],
+        ];
+        let mut listed = 0;
+        for case in &cases {
+            let mut args = vec!["for-each-ref"];
+            args.extend(case);
+            let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
+            let what = format!("{format} {args:?}");
+            listed += usize::from(!x.stdout.is_empty());
+            assert_eq!(x.stdout, y.stdout, "stdout of {what}");
+            assert_eq!(
+                x.code, y.code,
+                "exit code of {what}: ours {:?} git {:?}",
+                x.stderr, y.stderr
+            );
+            assert_eq!(x.stderr, y.stderr, "stderr of {what}");
+        }
+        assert!(listed >= 14, "{format}: only {listed} cases listed refs");
+    }
 }

@@ -159,9 +159,15 @@ impl<'p> Source<'p> {
                             // As git: a name outside `refs/` that is not a
                             // reference name (git writes `foo` if asked) is
                             // not listed; one inside is a broken ref.
-                            Err(Error::InvalidName { .. }) if r.name.starts_with(b"refs/") && !pseudo => {
+                            Err(Error::InvalidName { .. })
+                                if r.name.starts_with(b"refs/")
+                                    && !pseudo
+                                    && gix_validate::reference::name(r.name.into()).is_err() =>
+                            {
                                 Some(RefEntry::Broken(r.name.into()))
                             }
+                            // A symref to such a name (git writes one if
+                            // asked): gix cannot hold its target.
                             Err(Error::InvalidName { .. }) => None,
                             Err(e) => return Err(e),
                         };

@@ -5,7 +5,11 @@ use std::io::Write;
 use gix_ref::bstr::ByteSlice;
 use gix_ref::{Reference, Target};
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
 use crate::object_atoms;
+use crate::reach;
 use crate::repo::Repo;
 use crate::{reportable, Fatal};
 use reftable::store::RefEntry;
@@ -24,6 +28,18 @@ pub struct Args {
     /// Only refs pointing at this object (or at a tag of it).
     #[arg(long = "points-at")]
     points_at: Vec<String>,
+    /// Only refs whose commit this commit reaches (HEAD if none is given); repeat for any of several.
+    #[arg(long, num_args = 0..=1, default_missing_value = "HEAD", allow_hyphen_values = true, value_name = "commit")]
+    merged: Vec<String>,
+    /// Only refs whose commit this commit does not reach (HEAD if none is given).
+    #[arg(long = "no-merged", num_args = 0..=1, default_missing_value = "HEAD", allow_hyphen_values = true, value_name = "commit")]
+    no_merged: Vec<String>,
+    /// Only refs whose commit reaches this commit (HEAD if none is given); repeat for any of several.
+    #[arg(long, num_args = 0..=1, default_missing_value = "HEAD", allow_hyphen_values = true, value_name = "commit")]
+    contains: Vec<String>,
+    /// Only refs whose commit does not reach this commit (HEAD if none is given).
+    #[arg(long = "no-contains", num_args = 0..=1, default_missing_value = "HEAD", allow_hyphen_values = true, value_name = "commit")]
+    no_contains: Vec<String>,
     /// Leave out refs matching this pattern; repeat for more.
     #[arg(long)]
     exclude: Vec<String>,
@@ -603,6 +619,32 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         buf.push(b'\n');
         Ok(())
     };
+    // git's reach filters: a ref's commit (through tags; other refs are
+    // left out) against the commits given.
+    let merged = reach::commit_args(repo, &a.merged, "merged")?;
+    let no_merged = reach::commit_args(repo, &a.no_merged, "no-merged")?;
+    let contains: HashSet<_> = reach::commit_args(repo, &a.contains, "contains")?.into_iter().collect();
+    let no_contains: HashSet<_> = reach::commit_args(repo, &a.no_contains, "no-contains")?
+        .into_iter()
+        .collect();
+    let any_reach = !(merged.is_empty() && no_merged.is_empty() && contains.is_empty() && no_contains.is_empty());
+    let graph = reach::Graph::new(repo);
+    let merged = (!merged.is_empty()).then(|| graph.reachable(&merged));
+    let no_merged = (!no_merged.is_empty()).then(|| graph.reachable(&no_merged));
+    let memo = RefCell::new((HashMap::new(), HashMap::new()));
+    let reached = |r: &Reference| -> bool {
+        if !any_reach {
+            return true;
+        }
+        let Some(commit) = repo.resolve(r).and_then(|id| reach::peel_to_commit(repo, id).ok()) else {
+            return false;
+        };
+        let (with, without) = &mut *memo.borrow_mut();
+        merged.as_ref().is_none_or(|m| m.contains(&commit))
+            && no_merged.as_ref().is_none_or(|m| !m.contains(&commit))
+            && (contains.is_empty() || graph.contains(commit, &contains, with))
+            && (no_contains.is_empty() || !graph.contains(commit, &no_contains, without))
+    };
     let icase = a.ignore_case;
     let keep = |r: &Reference, warn: bool| {
         let name = r.name.as_bstr().to_str_lossy();
@@ -610,6 +652,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             && !a.exclude.iter().any(|p| matches(&name, p, icase))
             && ctx.listed(r, warn)
             && points(r)
+            && reached(r)
     };
     // `--include-root-refs`: HEAD and the root refs, which all sort before `refs/`.
     let mut roots = Vec::new();

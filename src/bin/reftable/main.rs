@@ -7,6 +7,7 @@ mod ident;
 mod maint;
 mod object_atoms;
 mod progress;
+mod reach;
 mod repo;
 mod show_ref;
 mod symbolic_ref;

@@ -83,6 +83,19 @@ pub fn same(dir: &Path, args: &[&str]) -> Outcome {
     a
 }
 
+/// Ours and git's outcomes of the same command agree in full: stdout, exit
+/// code and the whole of stderr.
+#[track_caller]
+fn assert_same_outcome(x: &Outcome, y: &Outcome, what: &str) {
+    assert_eq!(x.stdout, y.stdout, "stdout of {what}");
+    assert_eq!(
+        x.code, y.code,
+        "exit code of {what}: ours {:?} git {:?}",
+        x.stderr, y.stderr
+    );
+    assert_eq!(x.stderr, y.stderr, "stderr of {what}");
+}
+
 fn files_repo(tmp: &Path) -> std::path::PathBuf {
     let dir = git_init(tmp, "files", &["--ref-format=files"]);
     git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
@@ -1792,12 +1805,7 @@ fn reflog_list_as_git() {
                 &["reflog", "list", "a", "--foo=1"],
             ] {
                 let (x, y) = (ours(d, args, None), theirs(d, args, None));
-                assert_eq!(
-                    (x.code, &x.stdout, &x.stderr),
-                    (y.code, &y.stdout, &y.stderr),
-                    "{args:?} in {}",
-                    d.display()
-                );
+                assert_same_outcome(&x, &y, &format!("{args:?} in {}", d.display()));
             }
         }
         let listed = ours(&wt, &["reflog", "list"], None).stdout;
@@ -1913,13 +1921,7 @@ fn names_outside_refs_as_git() {
         for (args, stdin) in &steps {
             let (x, y) = (ours(&a, args, *stdin), theirs(&b, args, *stdin));
             let what = format!("{format} {args:?} {stdin:?}");
-            assert_eq!(x.stdout, y.stdout, "stdout of {what}");
-            assert_eq!(
-                x.code, y.code,
-                "exit code of {what}: ours {:?} git {:?}",
-                x.stderr, y.stderr
-            );
-            assert_eq!(x.stderr, y.stderr, "stderr of {what}");
+            assert_same_outcome(&x, &y, &what);
             // Refs outside refs/ are not in for-each-ref: look them up.
             let look = |d: &Path| {
                 ["bar/baz", "FOO_BAR", "bar/sym"]
@@ -2113,13 +2115,7 @@ fn for_each_ref_reach_filters_as_git() {
             let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
             let what = format!("{format} {args:?}");
             listed += usize::from(!x.stdout.is_empty());
-            assert_eq!(x.stdout, y.stdout, "stdout of {what}");
-            assert_eq!(
-                x.code, y.code,
-                "exit code of {what}: ours {:?} git {:?}",
-                x.stderr, y.stderr
-            );
-            assert_eq!(x.stderr, y.stderr, "stderr of {what}");
+            assert_same_outcome(&x, &y, &what);
         }
         assert!(listed >= 14, "{format}: only {listed} cases listed refs");
     }

@@ -106,13 +106,11 @@ impl RefStore for Store {
         prefix: &BStr,
         f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
     ) -> Result<(), BackendError> {
-        let platform = self.iter()?;
-        for r in platform.prefixed(prefix.as_bytes())? {
-            if !f(r?)? {
-                break;
-            }
-        }
-        Ok(())
+        // Broken names are left out, as the store's iterator leaves them out.
+        self.for_each_entry(prefix, &mut |e| match e {
+            RefEntry::Ref(r) => f(r),
+            RefEntry::Broken(_) => Ok(true),
+        })
     }
 
     fn for_each_entry(

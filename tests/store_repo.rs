@@ -191,3 +191,48 @@ fn migration_of_many_loose_refs_matches_git() {
     };
     assert_eq!(left(&ours), left(&theirs), "files left besides the reftable stack");
 }
+
+/// Names outside `refs/` both ways: git migrates refs and root refs
+/// (`HEAD`, `X_HEAD`, `AUTO_MERGE`) and leaves behind the others it writes
+/// if asked (`foo`, `bar/baz`, `FOO_BAR`); so do we. The config afterwards
+/// is git's byte for byte (a SHA-1 files repository is version 0 again).
+#[test]
+fn migration_of_names_outside_refs_matches_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (from, to, format) in [
+        ("reftable", "files", RefFormat::Files),
+        ("files", "reftable", RefFormat::Reftable),
+    ] {
+        let ours = git_init(tmp.path(), &format!("ours-{from}"), &[&format!("--ref-format={from}")]);
+        // No reflogs: git 2.47 migrates none.
+        git_out(&ours, &["config", "core.logAllRefUpdates", "false"]);
+        make_commits(&ours, 1);
+        for name in ["foo", "bar/baz", "FOO_BAR", "X_HEAD", "AUTO_MERGE", "refs/heads/b"] {
+            git_out(&ours, &["update-ref", name, "HEAD"]);
+        }
+        let _ = std::fs::remove_dir_all(ours.join(".git/logs"));
+        let theirs = tmp.path().join(format!("theirs-{from}"));
+        copy_dir(&ours, &theirs);
+        migrate(&ours.join(".git"), format, false, false).unwrap();
+        git_out(&theirs, &["refs", "migrate", &format!("--ref-format={to}")]);
+        let read = |dir: &Path| {
+            let mut s = git_out(dir, &["for-each-ref", "--include-root-refs"]);
+            for name in ["foo", "bar/baz", "FOO_BAR", "X_HEAD", "AUTO_MERGE"] {
+                let out = git(dir).args(["rev-parse", "-q", "--verify", name]).output().unwrap();
+                s += &format!("{name}: {}", String::from_utf8_lossy(&out.stdout));
+            }
+            s
+        };
+        assert_lines_eq(&read(&ours), &read(&theirs), &format!("refs after {from} -> {to}"));
+        assert!(read(&ours).contains("AUTO_MERGE: "), "{}", read(&ours));
+        let config = |dir: &Path| std::fs::read_to_string(dir.join(".git/config")).unwrap();
+        assert_eq!(config(&ours), config(&theirs), "config after {from} -> {to}");
+        assert!(
+            !dir_files(&ours.join(".git"))
+                .keys()
+                .any(|k| k.starts_with("ref_migration")),
+            "staging directory left"
+        );
+        git_out(&ours, &["refs", "verify"]);
+    }
+}

@@ -410,6 +410,31 @@ fn candidates(name: &[u8]) -> Vec<Vec<u8>> {
     v
 }
 
+/// git's `is_root_ref`: `HEAD` and the names of capitals, `-` and `_` that
+/// end in `_HEAD` or are one of a few others, but not the pseudo refs
+/// `FETCH_HEAD` and `MERGE_HEAD` (files, not refs). These are the refs
+/// outside `refs/` that `for-each-ref --include-root-refs` lists and
+/// `refs migrate` carries over.
+///
+/// ```
+/// use reftable::store::is_root_ref;
+/// assert!(is_root_ref(b"HEAD") && is_root_ref(b"ORIG_HEAD") && is_root_ref(b"AUTO_MERGE"));
+/// assert!(!is_root_ref(b"FETCH_HEAD") && !is_root_ref(b"FOO_BAR") && !is_root_ref(b"bar/baz"));
+/// ```
+pub fn is_root_ref(name: &[u8]) -> bool {
+    const IRREGULAR: [&[u8]; 6] = [
+        b"HEAD",
+        b"AUTO_MERGE",
+        b"BISECT_EXPECTED_REV",
+        b"NOTES_MERGE_PARTIAL",
+        b"NOTES_MERGE_REF",
+        b"MERGE_AUTOSTASH",
+    ];
+    name.iter().all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
+        && !matches!(name, b"FETCH_HEAD" | b"MERGE_HEAD")
+        && (name.ends_with(b"_HEAD") || IRREGULAR.contains(&name))
+}
+
 fn validate_partial(name: &[u8]) -> Result<(), Error> {
     gix_validate::reference::name_partial(name.as_bstr()).map_err(|e| Error::InvalidName {
         name: name.to_str_lossy().into_owned(),

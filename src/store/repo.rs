@@ -169,9 +169,20 @@ impl RepoConfig {
                     .map_err(err)?;
             }
             RefFormat::Files => {
+                // As git's initialize_repository_version: the setting goes
+                // (its section too, if that leaves it empty), and a SHA-1
+                // repository with no other extension is version 0 again.
+                let mut others = 0;
                 if let Ok(mut s) = self.file.section_mut("extensions", None) {
                     s.remove("refstorage");
                     s.remove("refStorage");
+                    others = s.num_values();
+                }
+                if others == 0 {
+                    self.file.remove_section("extensions", None);
+                    self.file
+                        .set_raw_value_by("core", None, "repositoryformatversion", "0")
+                        .map_err(err)?;
                 }
             }
         }
@@ -238,9 +249,14 @@ pub fn migrate(git_dir: &Path, to: RefFormat, dry_run: bool, no_reflog: bool) ->
         log_entries: logs.iter().map(|(_, l)| l.len()).sum(),
         staged: staged.clone(),
     };
-    match to {
-        RefFormat::Reftable => write_reftable(&staged.join("reftable"), kind, &refs, &logs)?,
-        RefFormat::Files => write_files(&staged, &refs, &logs)?,
+    let written = match to {
+        RefFormat::Reftable => write_reftable(&staged.join("reftable"), kind, &refs, &logs),
+        RefFormat::Files => write_files(&staged, &refs, &logs),
+    };
+    if let Err(e) = written {
+        // Nothing was migrated: leave nothing behind.
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(e);
     }
     if dry_run {
         return Ok(report);
@@ -294,11 +310,6 @@ pub fn migrate(git_dir: &Path, to: RefFormat, dry_run: bool, no_reflog: bool) ->
 type Refs = Vec<(Vec<u8>, RefValue)>;
 type Logs = Vec<(Vec<u8>, Vec<gix_ref::log::Line>)>;
 
-/// Pseudo refs that are not references (git does not migrate them).
-fn skip_pseudo(name: &[u8]) -> bool {
-    matches!(name, b"FETCH_HEAD" | b"MERGE_HEAD")
-}
-
 fn read_files(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, Logs), Error> {
     let store = gix_ref::file::Store::at(git_dir.to_owned(), kind);
     let gix = |e: gix_error::Error| invalid(&git_dir.display().to_string(), e.to_string());
@@ -311,11 +322,21 @@ fn read_files(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, Logs
         (Target::Symbolic(t), _) => RefValue::Symref(t.as_bstr().to_vec()),
     };
     let mut refs = Vec::new();
-    // HEAD and the other root refs.
-    for r in store.iter().map_err(gix)?.pseudo().map_err(|e| io(git_dir)(e))? {
-        let r = r.map_err(gix)?;
-        if !skip_pseudo(r.name.as_bstr()) {
-            refs.push((r.name.as_bstr().to_vec(), value(r.target, r.peeled)));
+    // HEAD and the other root refs: the files beside HEAD that git's
+    // is_root_ref takes (AUTO_MERGE too, which gix-ref's pseudo refs leave out).
+    let mut roots: Vec<String> = std::fs::read_dir(git_dir)
+        .map_err(io(git_dir))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| super::is_root_ref(n.as_bytes()))
+        .collect();
+    roots.sort();
+    for name in roots {
+        if let Some(r) = store
+            .try_find(name.as_str())
+            .map_err(gix)?
+            .filter(|r| r.name.as_bstr() == name.as_str())
+        {
+            refs.push((name.into_bytes(), value(r.target, r.peeled)));
         }
     }
     // Loose refs under refs/, read many at a time; names that are not
@@ -388,7 +409,9 @@ fn read_reftable(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, L
     let mut refs = Vec::new();
     for r in stack.merged().refs()? {
         let r = r?;
-        if !skip_pseudo(&r.name) {
+        // As git: refs and root refs; not `foo` or `bar/baz`, which git
+        // writes if asked but leaves behind when it migrates.
+        if r.name.starts_with(b"refs/") || super::is_root_ref(&r.name) {
             refs.push((r.name, r.value));
         }
     }

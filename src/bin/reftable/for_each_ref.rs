@@ -429,21 +429,9 @@ fn matches(name: &str, pattern: &str, ignore_case: bool) -> bool {
     gix::glob::wildmatch(pattern.as_bytes().as_bstr(), name.as_bytes().as_bstr(), mode)
 }
 
-/// git's `is_root_ref`: `HEAD` and the names of capitals, `-` and `_` that
-/// end in `_HEAD` or are one of a few others, but not the pseudo refs
-/// `FETCH_HEAD` and `MERGE_HEAD`.
+/// git's `is_root_ref` (see [`reftable::store::is_root_ref`]).
 fn is_root_ref(name: &str) -> bool {
-    const IRREGULAR: [&str; 6] = [
-        "HEAD",
-        "AUTO_MERGE",
-        "BISECT_EXPECTED_REV",
-        "NOTES_MERGE_PARTIAL",
-        "NOTES_MERGE_REF",
-        "MERGE_AUTOSTASH",
-    ];
-    name.bytes().all(|c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
-        && !matches!(name, "FETCH_HEAD" | "MERGE_HEAD")
-        && (name.ends_with("_HEAD") || IRREGULAR.contains(&name))
+    reftable::store::is_root_ref(name.as_bytes())
 }
 
 /// How atom values are quoted (`--shell`, `--perl`, `--python`, `--tcl`),

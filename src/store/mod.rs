@@ -430,9 +430,26 @@ pub fn is_root_ref(name: &[u8]) -> bool {
         b"NOTES_MERGE_REF",
         b"MERGE_AUTOSTASH",
     ];
-    name.iter().all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
+    is_root_ref_syntax(name)
         && !matches!(name, b"FETCH_HEAD" | b"MERGE_HEAD")
         && (name.ends_with(b"_HEAD") || IRREGULAR.contains(&name))
+}
+
+/// git's `is_root_ref_syntax`: capitals, `-` and `_` only.
+pub(crate) fn is_root_ref_syntax(name: &[u8]) -> bool {
+    name.iter().all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
+}
+
+/// git's `refname_is_safe` for a valid name: under `refs/`, or of capitals
+/// and `_` only. git deletes, verifies and reads as they are only such names.
+///
+/// ```
+/// use reftable::store::refname_is_safe;
+/// assert!(refname_is_safe(b"refs/heads/main") && refname_is_safe(b"ORIG_HEAD"));
+/// assert!(!refname_is_safe(b"bar/baz") && !refname_is_safe(b"foo") && !refname_is_safe(b""));
+/// ```
+pub fn refname_is_safe(name: &[u8]) -> bool {
+    name.starts_with(b"refs/") || (!name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'_'))
 }
 
 fn validate_partial(name: &[u8]) -> Result<(), Error> {

@@ -714,7 +714,7 @@ impl<'s> Transaction<'s> {
 pub(crate) fn refused(edit: &RefEdit, local: &[u8]) -> Option<Error> {
     let name = || lossy(edit.name.as_bstr());
     let takes_object = matches!(&edit.change, Change::Update { new: Target::Object(id), .. } if !id.is_null());
-    if !takes_object && !local.starts_with(b"refs/") && !local.iter().all(|&c| c.is_ascii_uppercase() || c == b'_') {
+    if !takes_object && !super::refname_is_safe(local) {
         return Some(Error::Refused {
             name: name(),
             what: "ref with bad name",

@@ -32,7 +32,7 @@ pub(crate) enum Which {
 pub fn is_per_worktree(name: &[u8]) -> bool {
     // git's is_root_ref_syntax: `HEAD`, `ORIG_HEAD`, … (other names outside
     // `refs/`, such as `bar/baz`, are shared).
-    (!name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_'))
+    (!name.is_empty() && super::is_root_ref_syntax(name))
         || name.starts_with(b"refs/bisect/")
         || name.starts_with(b"refs/worktree/")
         || name.starts_with(b"refs/rewritten/")

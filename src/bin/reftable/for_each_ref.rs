@@ -429,11 +429,6 @@ fn matches(name: &str, pattern: &str, ignore_case: bool) -> bool {
     gix::glob::wildmatch(pattern.as_bytes().as_bstr(), name.as_bytes().as_bstr(), mode)
 }
 
-/// git's `is_root_ref` (see [`reftable::store::is_root_ref`]).
-fn is_root_ref(name: &str) -> bool {
-    reftable::store::is_root_ref(name.as_bytes())
-}
-
 /// How atom values are quoted (`--shell`, `--perl`, `--python`, `--tcl`),
 /// as git's quote.c does it.
 #[derive(Clone, Copy, PartialEq)]
@@ -653,7 +648,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             if name.starts_with("refs/") {
                 return false;
             }
-            if is_root_ref(&name) {
+            if reftable::store::is_root_ref(name.as_bytes()) {
                 roots.push(r);
             }
             true
@@ -834,14 +829,14 @@ fn cmp_icase(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// The root refs of a files repository: files in its git directory named
-/// as [`is_root_ref`] wants, read as refs, in name order.
+/// as [`reftable::store::is_root_ref`] wants, read as refs, in name order.
 fn root_ref_files(repo: &Repo) -> Vec<Reference> {
     let Ok(g) = repo.gix() else { return Vec::new() };
     let mut names: Vec<String> = std::fs::read_dir(g.git_dir())
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| is_root_ref(n))
+        .filter(|n| reftable::store::is_root_ref(n.as_bytes()))
         .collect();
     names.sort();
     names.iter().filter_map(|n| repo.exact(n.as_str().into())).collect()

@@ -99,8 +99,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         for name in &a.patterns {
             // A dangling symref is not a valid ref either.
             // git reads `refs/…` and root refs (upper case and `_`) only.
-            let root = !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
-            let found = (name.starts_with("refs/") || root)
+            let found = reftable::store::refname_is_safe(name.as_bytes())
                 .then(|| repo.exact(name.as_str().into()))
                 .flatten()
                 .and_then(|r| Some((repo.resolve(&r)?, r)));

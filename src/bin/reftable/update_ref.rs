@@ -44,15 +44,11 @@ fn refusing(name: &str) -> String {
     format!("refusing to update ref with bad name '{name}'")
 }
 
-/// What git's `refname_is_safe` takes of valid names.
-fn is_safe(name: &str) -> bool {
-    name.starts_with("refs/") || name.bytes().all(|c| c.is_ascii_uppercase() || c == b'_')
-}
-
 /// A name to delete or verify: a valid one (git's `invalid ref format`
 /// otherwise) that git's transaction takes without a new value.
 fn safe_full_name(name: &str) -> Result<FullName, Fatal> {
-    if !is_safe(name) && gix_validate::reference::name_partial(name.into()).is_ok() {
+    if !reftable::store::refname_is_safe(name.as_bytes()) && gix_validate::reference::name_partial(name.into()).is_ok()
+    {
         return Err(Fatal::msg(refusing(name)));
     }
     full_name(name)

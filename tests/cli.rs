@@ -2120,3 +2120,122 @@ fn for_each_ref_reach_filters_as_git() {
         assert!(listed >= 14, "{format}: only {listed} cases listed refs");
     }
 }
+
+/// The atoms that read configuration and other worktrees (`%(upstream…)`,
+/// `%(push…)` with git's push rules, `%(worktreepath)`, `%(flag)`,
+/// `%(ahead-behind:…)`), symref modifiers, `%(contents:lines=…)` and
+/// `%(raw)`, with the errors git gives when it parses them: stdout, exit
+/// code and whole stderr equal to git's, on both ref formats and in a
+/// linked worktree.
+#[test]
+fn for_each_ref_remote_and_worktree_atoms_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["reftable", "files"] {
+        let dir = git_init(tmp.path(), format, &[&format!("--ref-format={format}")]);
+        make_commits(&dir, 4);
+        git_out(&dir, &["remote", "add", "origin", "../elsewhere"]);
+        git_out(&dir, &["remote", "add", "other", "../other"]);
+        for (remote, at) in [("origin", "HEAD~1"), ("other", "HEAD~3")] {
+            for b in ["main", "feature", "topic"] {
+                git_out(&dir, &["update-ref", &format!("refs/remotes/{remote}/{b}"), at]);
+            }
+        }
+        git_out(
+            &dir,
+            &["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"],
+        );
+        git_out(&dir, &["branch", "feature", "HEAD~2"]);
+        git_out(&dir, &["branch", "topic", "HEAD~1"]);
+        git_out(&dir, &["branch", "gone", "HEAD~1"]);
+        git_out(&dir, &["branch", "local", "HEAD~3"]);
+        git_out(
+            &dir,
+            &["tag", "-a", "-m", "line one\nline two\n\nbody", "multi", "HEAD"],
+        );
+        let wt = tmp.path().join(format!("wt-{format}"));
+        git_out(&dir, &["worktree", "add", "-q", wt.to_str().unwrap(), "feature"]);
+        for (key, value) in [
+            ("branch.main.remote", "origin"),
+            ("branch.main.merge", "refs/heads/main"),
+            ("branch.feature.remote", "origin"),
+            ("branch.feature.merge", "refs/heads/main"),
+            ("branch.topic.remote", "other"),
+            ("branch.topic.merge", "refs/heads/topic"),
+            ("branch.gone.remote", "origin"),
+            ("branch.gone.merge", "refs/heads/nowhere"),
+            ("branch.local.remote", "."),
+            ("branch.local.merge", "refs/heads/main"),
+        ] {
+            git_out(&dir, &["config", key, value]);
+        }
+        let all = "%(refname) %(upstream)|%(upstream:short)|%(upstream:lstrip=2)|%(upstream:track)|\
+                   %(upstream:track,nobracket)|%(upstream:trackshort)|%(upstream:remotename)|%(upstream:remoteref)|\
+                   %(push)|%(push:short)|%(push:track)|%(push:trackshort)|%(push:remotename)|%(push:remoteref)|\
+                   %(worktreepath)|%(flag)|%(symref:short)|%(symref:lstrip=-1)|%(*refname)|%(*symref)";
+        let formats = [
+            all,
+            "%(refname:short) %(ahead-behind:HEAD) %(ahead-behind:feature)",
+            "%(contents:lines=1)|%(contents:lines=2)|%(contents:lines=0)|%(raw:size)",
+            "%(raw)",
+            "%(upstream:foo)",
+            "%(upstream:short,track)",
+            "%(upstream:lstrip=x)",
+            "%(symref:foo)",
+            "%(refname:strip=x)",
+            "%(HEAD:x)",
+            "%(rest)",
+            "%(ahead-behind)",
+            "%(ahead-behind:nonsense)",
+            "%(contents:lines=x)",
+            "%(raw:x)",
+        ];
+        // Push configurations: git's `branch_get_push` under each.
+        let settings: [&[(&str, &str)]; 7] = [
+            &[],
+            &[("push.default", "current")],
+            &[("push.default", "upstream")],
+            &[("push.default", "nothing")],
+            &[("remote.pushDefault", "other"), ("push.default", "matching")],
+            &[
+                ("branch.topic.pushRemote", "origin"),
+                ("remote.origin.push", "refs/heads/*:refs/heads/*"),
+            ],
+            &[("remote.origin.mirror", "true")],
+        ];
+        let mut listed = 0;
+        for setting in settings {
+            for (k, v) in setting {
+                git_out(&dir, &["config", k, v]);
+            }
+            for f in formats {
+                for (at, args) in [
+                    (&dir, vec!["for-each-ref".to_owned(), format!("--format={f}")]),
+                    (
+                        &wt,
+                        vec!["for-each-ref".to_owned(), format!("--format={f}"), "refs/heads".into()],
+                    ),
+                    (
+                        &dir,
+                        vec![
+                            "for-each-ref".to_owned(),
+                            "--sort=upstream:track".into(),
+                            format!("--format={f}"),
+                        ],
+                    ),
+                ] {
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let (x, y) = (ours(at, &args, None), theirs(at, &args, None));
+                    listed += usize::from(x.stdout.contains("[ahead") || x.stdout.contains("line two"));
+                    assert_same_outcome(&x, &y, &format!("{format} {setting:?} {args:?}"));
+                }
+            }
+            for (k, _) in setting {
+                git_out(&dir, &["config", "--unset", k]);
+            }
+        }
+        assert!(
+            listed >= 14,
+            "{format}: only {listed} outputs with tracking counts or lines"
+        );
+    }
+}

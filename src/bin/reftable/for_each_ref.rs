@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::object_atoms;
 use crate::reach;
+use crate::remote;
 use crate::repo::Repo;
 use crate::{reportable, Fatal};
 use reftable::store::RefEntry;
@@ -89,6 +90,10 @@ fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
             }
             let atom = &f[i + 2..end];
             if !known(atom) {
+                let name = atom.trim_start_matches('*').split(':').next().unwrap_or("");
+                if UNSUPPORTED.contains(&name) {
+                    return Err(Fatal::msg(format!("%({name}) is not supported by reftable")));
+                }
                 return Err(Fatal::msg(format!("unknown field name: {atom}")));
             }
             check_modifier(atom)?;
@@ -176,6 +181,37 @@ fn known(atom: &str) -> bool {
     KNOWN.contains(&name) || object_atoms::is_object_atom(name)
 }
 
+/// Atoms git knows that this tool does not compute: refused by name.
+const UNSUPPORTED: [&str; 11] = [
+    "describe",
+    "is-base",
+    "trailers",
+    "signature",
+    "deltabase",
+    "align",
+    "if",
+    "then",
+    "else",
+    "end",
+    "mailmap",
+];
+
+/// git's `refname_atom_parser_internal`: `short`, `lstrip=<n>` (or
+/// `strip`), `rstrip=<n>`; `atom` names the atom in the error.
+fn check_refname_modifier(atom: &str, m: &str) -> Result<(), Fatal> {
+    match m.split_once('=') {
+        Some(("lstrip" | "rstrip" | "strip", n)) => {
+            if n.parse::<i32>().is_err() {
+                let side = if m.starts_with('r') { "rstrip" } else { "lstrip" };
+                return Err(Fatal::msg(format!("Integer value expected refname:{side}={n}")));
+            }
+        }
+        None if m == "short" => {}
+        _ => return Err(Fatal::msg(format!("unrecognized %({atom}) argument: {m}"))),
+    }
+    Ok(())
+}
+
 /// Refuses modifiers git refuses when it parses the format.
 fn check_modifier(atom: &str) -> Result<(), Fatal> {
     let bare = atom.trim_start_matches('*');
@@ -191,21 +227,27 @@ fn check_modifier(atom: &str) -> Result<(), Fatal> {
             return Err(Fatal::msg(format!("positive value expected '{n}' in %({atom})")));
         }
     }
-    if let Some(m) = bare.strip_prefix("refname:") {
-        match m.split_once('=') {
-            Some(("lstrip" | "rstrip" | "strip", n)) => {
-                if n.parse::<i64>().is_err() {
-                    return Err(Fatal::msg(format!("Integer value expected refname:{m}")));
-                }
+    match (name, modifier) {
+        ("refname" | "symref", Some(m)) => check_refname_modifier(name, m)?,
+        ("upstream" | "push", Some(m)) => {
+            let options = ["track", "trackshort", "nobracket", "remotename", "remoteref"];
+            if !m.split(',').all(|o| options.contains(&o)) {
+                check_refname_modifier(name, m)?;
             }
-            None if m == "short" => {}
-            _ => return Err(Fatal::msg(format!("unrecognized %(refname) argument: {m}"))),
         }
+        ("HEAD" | "objecttype" | "rest", Some(_)) => {
+            return Err(Fatal::msg(format!("%({name}) does not take arguments")))
+        }
+        ("ahead-behind", None) => return Err(Fatal::msg("expected format: %(ahead-behind:<committish>)")),
+        _ => {}
+    }
+    if name == "rest" {
+        return Err(Fatal::msg(format!("this command reject atom %({atom})")));
     }
     Ok(())
 }
 
-const KNOWN: [&str; 8] = [
+const KNOWN: [&str; 12] = [
     "color",
     "refname",
     "objectname",
@@ -214,6 +256,10 @@ const KNOWN: [&str; 8] = [
     "upstream",
     "HEAD",
     "push",
+    "flag",
+    "worktreepath",
+    "ahead-behind",
+    "rest",
 ];
 
 fn type_name(k: Option<gix::objs::Kind>) -> &'static str {
@@ -229,6 +275,11 @@ fn type_name(k: Option<gix::objs::Kind>) -> &'static str {
 struct Ctx<'a> {
     repo: &'a Repo,
     head: Option<String>,
+    remotes: remote::Remotes<'a>,
+    /// Branch name to the path of the worktree whose HEAD it is, read at first use.
+    worktrees: std::cell::OnceCell<HashMap<String, String>>,
+    /// The commits `%(ahead-behind:<committish>)` names, by committish.
+    bases: HashMap<String, gix_hash::ObjectId>,
     /// The object read last (lines name the same object over and over:
     /// for several atoms, for a ref and its sort keys).
     object: std::cell::RefCell<Option<(gix_hash::ObjectId, gix::objs::Kind, Vec<u8>)>>,
@@ -248,10 +299,18 @@ impl Ctx<'_> {
             Some(a) => (true, a),
             None => (false, atom),
         };
+        let (base, modifier) = match atom.split_once(':') {
+            Some((b, m)) => (b, Some(m)),
+            None => (atom, None),
+        };
+        if !matches!(base, "objectname" | "objecttype") && !object_atoms::is_object_atom(base) {
+            return Ok(object_atoms::Value::text(
+                self.ref_atom(r, &name, deref, base, modifier),
+            ));
+        }
         let id = self.repo.resolve(r);
-        let base = atom.split(':').next().unwrap_or("");
-        if deref || atom == "objecttype" || object_atoms::is_object_atom(base) {
-            if let Some(id) = id.filter(|id| self.repo.kind(*id).is_none()) {
+        if let Some(id) = id.filter(|id| self.repo.kind(*id).is_none()) {
+            if deref || base == "objecttype" || object_atoms::is_object_atom(base) {
                 return Err(Fatal::msg(format!("missing object {id} for {name}")));
             }
         }
@@ -269,65 +328,169 @@ impl Ctx<'_> {
                 None => Ok(object_atoms::Value::text("")),
             };
         }
-        Ok(object_atoms::Value::text(match atom {
-            "refname" => name.into_owned(),
-            "refname:short" => self.repo.shorten(r.name.as_bstr()),
-            "objectname" => id.map(|i| i.to_string()).unwrap_or_default(),
-            "objectname:short" => id.map(|i| self.repo.abbrev(i, None)).unwrap_or_default(),
-            a if a.starts_with("objectname:short=") => match a["objectname:short=".len()..].parse::<usize>() {
-                Ok(n) => id.map(|i| self.repo.abbrev(i, Some(n))).unwrap_or_default(),
-                Err(_) => String::new(),
+        Ok(object_atoms::Value::text(match (base, modifier) {
+            ("objecttype", _) => type_name(id.and_then(|i| self.repo.kind(i))).to_owned(),
+            (_, None) => id.map(|i| i.to_string()).unwrap_or_default(),
+            (_, Some("short")) => id.map(|i| self.repo.abbrev(i, None)).unwrap_or_default(),
+            (_, Some(m)) => match m.strip_prefix("short=").and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) => id.map(|i| self.repo.abbrev(i, Some(n))).unwrap_or_default(),
+                None => String::new(),
             },
-            a if a.starts_with("refname:") => strip(&name, &a["refname:".len()..]),
-            // Colors only go to a terminal.
-            a if a.starts_with("color:") => String::new(),
-            "objecttype" => type_name(id.and_then(|i| self.repo.kind(i))).to_owned(),
+        }))
+    }
+
+    /// git's `show_ref`: a ref name as `refname`'s modifiers show it.
+    fn show(&self, full: &str, modifier: Option<&str>) -> String {
+        match modifier {
+            None => full.to_owned(),
+            Some("short") => self.repo.shorten(full.into()),
+            Some(m) => strip(full, m),
+        }
+    }
+
+    /// The atoms that do not read the ref's object (git's `SOURCE_NONE`):
+    /// names, symrefs, upstream and push, flags, worktrees, ahead-behind.
+    fn ref_atom(&self, r: &Reference, name: &str, deref: bool, base: &str, modifier: Option<&str>) -> String {
+        // As git, `*refname` and `*symref` are the name with `^{}`.
+        let peeled = if deref { "^{}" } else { "" };
+        match base {
+            "refname" => format!("{}{peeled}", self.show(name, modifier)),
             "symref" => match &r.target {
-                Target::Symbolic(t) if !deref => t.as_bstr().to_str_lossy().into_owned(),
-                _ => String::new(),
+                Target::Symbolic(t) => format!("{}{peeled}", self.show(&t.as_bstr().to_str_lossy(), modifier)),
+                Target::Object(_) => peeled.to_owned(),
             },
-            "HEAD" => {
-                if !deref && self.head.as_deref() == Some(name.as_ref()) {
-                    "*".into()
-                } else {
-                    " ".into()
+            "HEAD" if self.head.as_deref() == Some(name) => "*".into(),
+            "HEAD" => " ".into(),
+            "flag" => {
+                // The flags of the resolution: a symref's target may be packed.
+                let mut last = r.clone();
+                for _ in 0..5 {
+                    match &last.target {
+                        Target::Symbolic(t) => match self.repo.exact(t.as_bstr()) {
+                            Some(next) => last = next,
+                            None => break,
+                        },
+                        Target::Object(_) => break,
+                    }
+                }
+                let packed =
+                    matches!(last.target, Target::Object(_)) && self.packed(&last.name.as_bstr().to_str_lossy());
+                match (&r.target, packed) {
+                    (Target::Symbolic(_), true) => "symref,packed".into(),
+                    (Target::Symbolic(_), false) => "symref".into(),
+                    (Target::Object(_), true) => "packed".into(),
+                    (Target::Object(_), false) => String::new(),
                 }
             }
-            "upstream" | "upstream:short" => {
-                let Some(branch) = name.strip_prefix("refs/heads/") else {
-                    return Ok(object_atoms::Value::text(""));
-                };
-                let Ok(gix) = self.repo.gix() else {
-                    return Ok(object_atoms::Value::text(""));
-                };
-                let config = gix.config_snapshot();
-                let remote = config.string(format!("branch.{branch}.remote").as_str());
-                let merge = config.string(format!("branch.{branch}.merge").as_str());
-                match (remote, merge) {
-                    (Some(remote), Some(merge)) => {
-                        let merge = merge.to_str_lossy().into_owned();
-                        let full = if remote.as_bytes() == b"." {
-                            merge
-                        } else {
-                            // The tracking ref: `merge` mapped through the remote's fetch refspecs.
-                            let key = format!("remote.{}.fetch", remote.to_str_lossy());
-                            let specs = config.strings(key.as_str()).unwrap_or_default();
-                            match specs.iter().find_map(|s| map_refspec(&s.to_str_lossy(), &merge)) {
-                                Some(t) => t,
-                                None => return Ok(object_atoms::Value::text("")),
-                            }
-                        };
-                        if atom == "upstream:short" {
-                            self.repo.shorten(full.as_str().into())
-                        } else {
-                            full
+            "worktreepath" if name.starts_with("refs/heads/") => self.worktree_path(name),
+            "upstream" | "push" => self.remote_atom(name, base == "push", modifier),
+            "ahead-behind" => {
+                let base = self.bases.get(modifier.unwrap_or_default()).copied();
+                match (base, self.repo.resolve(r)) {
+                    (Some(base), Some(id)) => match reach::peel_to_commit(self.repo, id) {
+                        Ok(commit) => {
+                            let (ahead, behind) = remote::counts(&self.remotes.graph, commit, base);
+                            format!("{ahead} {behind}")
                         }
-                    }
+                        Err(_) => String::new(),
+                    },
                     _ => String::new(),
                 }
             }
+            // Colors only go to a terminal.
             _ => String::new(),
-        }))
+        }
+    }
+
+    /// `%(upstream…)` and `%(push…)` of branch `name`, as git's
+    /// `fill_remote_ref_details`.
+    fn remote_atom(&self, name: &str, push: bool, modifier: Option<&str>) -> String {
+        #[derive(PartialEq)]
+        enum Show {
+            Ref,
+            Track,
+            TrackShort,
+            RemoteName,
+            RemoteRef,
+        }
+        let Some(branch) = name.strip_prefix("refs/heads/") else {
+            return String::new();
+        };
+        let (mut show, mut nobracket, mut refname) = (Show::Ref, false, None);
+        for option in modifier.map(|m| m.split(',').collect::<Vec<_>>()).unwrap_or_default() {
+            match option {
+                "track" => show = Show::Track,
+                "trackshort" => show = Show::TrackShort,
+                "nobracket" => nobracket = true,
+                "remotename" => show = Show::RemoteName,
+                "remoteref" => show = Show::RemoteRef,
+                _ => (show, refname) = (Show::Ref, modifier),
+            }
+        }
+        let remotes = &self.remotes;
+        // `%(push:remotename)` and `%(push:remoteref)` need no push destination.
+        let target = if push && matches!(show, Show::RemoteName | Show::RemoteRef) {
+            String::new()
+        } else {
+            match if push {
+                remotes.push(branch)
+            } else {
+                remotes.upstream(branch)
+            } {
+                Some(t) => t,
+                None => return String::new(),
+            }
+        };
+        match show {
+            Show::Ref => self.show(&target, refname),
+            Show::Track => {
+                let text = match remotes.ahead_behind(name, &target) {
+                    None => "gone".to_owned(),
+                    Some((0, 0)) => String::new(),
+                    Some((0, behind)) => format!("behind {behind}"),
+                    Some((ahead, 0)) => format!("ahead {ahead}"),
+                    Some((ahead, behind)) => format!("ahead {ahead}, behind {behind}"),
+                };
+                if nobracket || text.is_empty() {
+                    text
+                } else {
+                    format!("[{text}]")
+                }
+            }
+            Show::TrackShort => match remotes.ahead_behind(name, &target) {
+                None => String::new(),
+                Some((0, 0)) => "=".into(),
+                Some((0, _)) => "<".into(),
+                Some((_, 0)) => ">".into(),
+                Some(_) => "<>".into(),
+            },
+            Show::RemoteName => match remotes.remote_for(branch, push) {
+                (remote, true) => remote,
+                (_, false) => String::new(),
+            },
+            Show::RemoteRef => remotes.remote_ref(branch, push).unwrap_or_default(),
+        }
+    }
+
+    /// Whether a files repository holds ref `name` only in `packed-refs`
+    /// (git's `REF_ISPACKED`; reftable has no such thing).
+    fn packed(&self, name: &str) -> bool {
+        if self.repo.refs.as_reftable().is_some() {
+            return false;
+        }
+        let Ok(g) = self.repo.gix() else { return false };
+        let dir = if reftable::store::is_per_worktree(name.as_bytes()) {
+            g.git_dir()
+        } else {
+            g.common_dir()
+        };
+        !dir.join(name).is_file()
+    }
+
+    /// git's `get_worktree_path`: the worktree whose HEAD is on branch `name`.
+    fn worktree_path(&self, name: &str) -> String {
+        let map = self.worktrees.get_or_init(|| worktrees(self.repo));
+        map.get(name).cloned().unwrap_or_default()
     }
 
     /// The value of object atom `atom` (without `*`) for object `id` of ref `name`.
@@ -399,19 +562,6 @@ fn strip(name: &str, how: &str) -> String {
 fn needs_object(atom: &str) -> bool {
     let name = atom.split(':').next().unwrap_or("");
     atom.starts_with('*') || name == "objecttype" || object_atoms::is_object_atom(name)
-}
-
-/// Maps `name` through a fetch refspec `[+]src:dst` (with at most one `*`).
-fn map_refspec(spec: &str, name: &str) -> Option<String> {
-    let (src, dst) = spec.trim_start_matches('+').split_once(':')?;
-    match (src.split_once('*'), dst.split_once('*')) {
-        (Some((sp, ss)), Some((dp, ds))) => {
-            let mid = name.strip_prefix(sp)?.strip_suffix(ss)?;
-            Some(format!("{dp}{mid}{ds}"))
-        }
-        (None, None) if src == name => Some(dst.to_owned()),
-        _ => None,
-    }
 }
 
 /// git's `match_name_as_path`: a literal prefix up to a slash (always case
@@ -527,9 +677,25 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         Target::Symbolic(t) => Some(t.as_bstr().to_str_lossy().into_owned()),
         _ => None,
     });
+    // git resolves `%(ahead-behind:<committish>)` when it parses the format.
+    let mut bases = HashMap::new();
+    for p in &pieces {
+        if let Piece::Atom(at) = p {
+            if let Some(spec) = at.trim_start_matches('*').strip_prefix("ahead-behind:") {
+                let commit = crate::update_ref::rev(repo, spec)
+                    .ok()
+                    .and_then(|id| reach::peel_to_commit(repo, id).ok())
+                    .ok_or_else(|| Fatal::msg(format!("failed to find '{spec}'")))?;
+                bases.insert(spec.to_owned(), commit);
+            }
+        }
+    }
     let ctx = Ctx {
         repo,
         head,
+        remotes: remote::Remotes::new(repo),
+        worktrees: Default::default(),
+        bases,
         object: Default::default(),
     };
     let mut points_at = Vec::new();
@@ -840,6 +1006,39 @@ fn root_ref_files(repo: &Repo) -> Vec<Reference> {
         .collect();
     names.sort();
     names.iter().filter_map(|n| repo.exact(n.as_str().into())).collect()
+}
+
+/// git's worktree map for `%(worktreepath)`: each worktree's HEAD branch
+/// to its path (the main worktree's is the common directory's real path
+/// without `/.git`; a linked one's is what its `gitdir` file says).
+fn worktrees(repo: &Repo) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    let Ok(g) = repo.gix() else { return map };
+    let common = g.common_dir();
+    let mut add = |head: &str, path: String| {
+        if let Some(Target::Symbolic(t)) = repo.exact(head.into()).map(|r| r.target) {
+            map.entry(t.as_bstr().to_str_lossy().into_owned()).or_insert(path);
+        }
+    };
+    if let Ok(real) = std::fs::canonicalize(common) {
+        let real = real.to_string_lossy().into_owned();
+        let main = real.strip_suffix("/.git").unwrap_or(&real).to_owned();
+        add("main-worktree/HEAD", main);
+    }
+    let Ok(dir) = std::fs::read_dir(common.join("worktrees")) else {
+        return map;
+    };
+    let mut ids: Vec<String> = dir.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    ids.sort();
+    for id in ids {
+        let Ok(gitdir) = std::fs::read_to_string(common.join("worktrees").join(&id).join("gitdir")) else {
+            continue;
+        };
+        let path = gitdir.trim_end();
+        let path = path.strip_suffix("/.git").unwrap_or(path).to_owned();
+        add(&format!("worktrees/{id}/HEAD"), path);
+    }
+    map
 }
 
 #[cfg(test)]

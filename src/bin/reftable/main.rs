@@ -8,6 +8,7 @@ mod maint;
 mod object_atoms;
 mod progress;
 mod reach;
+mod remote;
 mod repo;
 mod show_ref;
 mod symbolic_ref;

@@ -5,7 +5,7 @@
 use crate::Fatal;
 
 /// Atoms whose value comes from the object (and its size).
-pub const ATOMS: [&str; 24] = [
+pub const ATOMS: [&str; 25] = [
     "objectsize",
     "tree",
     "parent",
@@ -30,6 +30,7 @@ pub const ATOMS: [&str; 24] = [
     "subject",
     "body",
     "contents",
+    "raw",
 ];
 
 /// Whether `name` (the atom without `*` and modifiers) is read from the object.
@@ -94,9 +95,17 @@ pub fn check_modifier(name: &str, modifier: Option<&str>) -> Result<(), Fatal> {
             _ => Err(Fatal::msg(format!("unrecognized %(subject) argument: {m}"))),
         },
         "body" => Err(Fatal::msg("%(body) does not take arguments".to_owned())),
+        "raw" => match m {
+            "size" => Ok(()),
+            _ => Err(Fatal::msg(format!("unrecognized %(raw) argument: {m}"))),
+        },
         "contents" => match m {
             "subject" | "body" | "signature" | "size" => Ok(()),
-            _ if m.starts_with("lines=") || m.starts_with("trailers") => unsupported(),
+            _ if m.starts_with("lines=") => match m["lines=".len()..].parse::<u32>() {
+                Ok(_) => Ok(()),
+                Err(_) => Err(Fatal::msg(format!("positive value expected contents:{m}"))),
+            },
+            _ if m.starts_with("trailers") => unsupported(),
             _ => Err(Fatal::msg(format!("unrecognized %(contents) argument: {m}"))),
         },
         _ if name.ends_with("email") => match m {
@@ -121,7 +130,14 @@ pub fn is_numeric(atom: &str) -> bool {
     let atom = atom.trim_start_matches('*');
     matches!(
         atom,
-        "objectsize" | "numparent" | "authordate" | "committerdate" | "taggerdate" | "creatordate"
+        "objectsize"
+            | "numparent"
+            | "authordate"
+            | "committerdate"
+            | "taggerdate"
+            | "creatordate"
+            | "raw:size"
+            | "contents:size"
     )
 }
 
@@ -158,6 +174,16 @@ pub fn value(
         return Ok(Value {
             text: data.len().to_string(),
             number: data.len() as u64,
+        });
+    }
+    if name == "raw" {
+        // The object as it is (any type; text shown lossily as UTF-8).
+        return Ok(match modifier {
+            Some(_) => Value {
+                text: data.len().to_string(),
+                number: data.len() as u64,
+            },
+            None => Value::text(String::from_utf8_lossy(data)),
         });
     }
     let is_commit = kind == Kind::Commit;
@@ -203,6 +229,10 @@ pub fn value(
                 ("body", _) => text(m.body),
                 ("contents", Some("body")) => text(m.body_without_signature),
                 ("contents", Some("signature")) => text(m.signature),
+                ("contents", Some(lines)) if lines.starts_with("lines=") => {
+                    let n = lines["lines=".len()..].parse::<usize>().unwrap_or(0);
+                    first_lines(m.upto_signature, n)
+                }
                 ("contents", Some("size")) => {
                     let n = m.from_subject.len();
                     return Ok(Value {
@@ -448,6 +478,8 @@ struct Message<'a> {
     body_without_signature: &'a [u8],
     signature: &'a [u8],
     from_subject: &'a [u8],
+    /// From the subject up to the signature.
+    upto_signature: &'a [u8],
 }
 
 fn message(data: &[u8]) -> Message<'_> {
@@ -483,6 +515,7 @@ fn message(data: &[u8]) -> Message<'_> {
         body_without_signature: &buf[body..sig.max(body)],
         signature: &buf[sig..],
         from_subject: buf,
+        upto_signature: &buf[..sig.max(body)],
     }
 }
 
@@ -507,6 +540,17 @@ fn signature_start(buf: &[u8]) -> usize {
         };
     }
     found
+}
+
+/// git's `append_lines`: the first `n` lines, each after the first
+/// indented by four spaces.
+fn first_lines(buf: &[u8], n: usize) -> String {
+    let mut lines: Vec<&[u8]> = buf.split(|&b| b == b'\n').collect();
+    // A final newline ends the last line; it starts none.
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    String::from_utf8_lossy(&lines[..n.min(lines.len())].join(&b"\n    "[..])).into_owned()
 }
 
 /// git's `copy_subject`: the subject's lines joined by spaces (a CR before

@@ -47,17 +47,10 @@ pub(crate) const EXHAUSTED: u64 = (1 << CODE_BITS) - 1;
 /// base (it is not below it), and gets the smallest code for that offset.
 #[inline]
 pub(crate) fn code(off: usize, key: &[u8]) -> u64 {
-    // Loads from clamped positions and selects: names differing in their
-    // last digit leave one byte as often as two, unpredictably.
-    let (v0, v1) = match key.len().checked_sub(1) {
-        Some(last) => {
-            let (a, b) = (
-                key[off.min(last)] as u64 + 1,
-                key[off.saturating_add(1).min(last)] as u64 + 1,
-            );
-            (if off <= last { a } else { 0 }, if off < last { b } else { 0 })
-        }
-        None => (0, 0),
+    let (v0, v1) = match key.get(off..) {
+        Some([a, b, ..]) => (*a as u64 + 1, *b as u64 + 1),
+        Some([a]) => (*a as u64 + 1, 0),
+        _ => (0, 0),
     };
     (((MAX_OFF - off.min(MAX_OFF)) as u64) << 18) | (v0 << 9) | v1
 }

@@ -309,8 +309,9 @@ impl Ctx<'_> {
             ));
         }
         let id = self.repo.resolve(r);
-        if let Some(id) = id.filter(|id| self.repo.kind(*id).is_none()) {
-            if deref || base == "objecttype" || object_atoms::is_object_atom(base) {
+        // Only atoms that read the object look it up.
+        if deref || base == "objecttype" || object_atoms::is_object_atom(base) {
+            if let Some(id) = id.filter(|id| self.repo.kind(*id).is_none()) {
                 return Err(Fatal::msg(format!("missing object {id} for {name}")));
             }
         }
@@ -389,7 +390,7 @@ impl Ctx<'_> {
                 match (base, self.repo.resolve(r)) {
                     (Some(base), Some(id)) => match reach::peel_to_commit(self.repo, id) {
                         Ok(commit) => {
-                            let (ahead, behind) = remote::counts(&self.remotes.graph, commit, base);
+                            let (ahead, behind) = self.remotes.counts(commit, base);
                             format!("{ahead} {behind}")
                         }
                         Err(_) => String::new(),

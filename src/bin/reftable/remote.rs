@@ -87,7 +87,9 @@ pub struct Remotes<'r> {
     config: Option<gix::config::Snapshot<'r>>,
     remote_names: Vec<String>,
     /// Commits' parents, read once for every count.
-    pub graph: reach::Graph<'r>,
+    graph: reach::Graph<'r>,
+    /// What each base of a count reaches.
+    bases: std::cell::RefCell<std::collections::HashMap<ObjectId, std::rc::Rc<HashSet<ObjectId>>>>,
 }
 
 impl<'r> Remotes<'r> {
@@ -100,6 +102,7 @@ impl<'r> Remotes<'r> {
                 .map(|g| g.remote_names().into_iter().map(|n| n.to_string()).collect())
                 .unwrap_or_default(),
             graph: reach::Graph::new(repo),
+            bases: Default::default(),
         }
     }
 
@@ -200,18 +203,25 @@ impl<'r> Remotes<'r> {
             reach::peel_to_commit(self.repo, id).ok()
         };
         let (theirs, ours) = (commit(theirs)?, commit(ours)?);
-        Some(counts(&self.graph, ours, theirs))
+        Some(self.counts(ours, theirs))
     }
-}
 
-/// Commits reachable from `ours` and not `theirs`, and the other way round.
-pub fn counts(graph: &reach::Graph, ours: ObjectId, theirs: ObjectId) -> (usize, usize) {
-    if ours == theirs {
-        return (0, 0);
+    /// Commits reachable from `ours` and not `theirs`, and the other way
+    /// round. What `theirs` reaches is kept: many refs are counted
+    /// against one base (`%(ahead-behind:<commit>)`, a shared upstream).
+    pub fn counts(&self, ours: ObjectId, theirs: ObjectId) -> (usize, usize) {
+        if ours == theirs {
+            return (0, 0);
+        }
+        let b = std::rc::Rc::clone(
+            self.bases
+                .borrow_mut()
+                .entry(theirs)
+                .or_insert_with(|| std::rc::Rc::new(self.graph.reachable(&[theirs]))),
+        );
+        let a: HashSet<ObjectId> = self.graph.reachable(&[ours]);
+        (a.difference(&b).count(), b.difference(&a).count())
     }
-    let a: HashSet<ObjectId> = graph.reachable(&[ours]);
-    let b: HashSet<ObjectId> = graph.reachable(&[theirs]);
-    (a.difference(&b).count(), b.difference(&a).count())
 }
 
 #[cfg(test)]

@@ -275,7 +275,11 @@ fn type_name(k: Option<gix::objs::Kind>) -> &'static str {
 struct Ctx<'a> {
     repo: &'a Repo,
     head: Option<String>,
-    remotes: remote::Remotes<'a>,
+    /// Branches' remotes, read at first use (the quick read path opens
+    /// no gix repository unless a format needs configuration).
+    remotes: std::cell::OnceCell<remote::Remotes<'a>>,
+    /// Commits' parents, shared by the reach filters and the counts.
+    graph: &'a reach::Graph<'a>,
     /// Branch name to the path of the worktree whose HEAD it is, read at first use.
     worktrees: std::cell::OnceCell<HashMap<String, String>>,
     /// The commits `%(ahead-behind:<committish>)` names, by committish.
@@ -285,7 +289,7 @@ struct Ctx<'a> {
     object: std::cell::RefCell<Option<(gix_hash::ObjectId, gix::objs::Kind, Vec<u8>)>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// The value of `atom` for `r`; as git, a missing object is fatal
     /// where the atom needs the object itself (its type, or the tag it is).
     fn atom(&self, r: &Reference, atom: &str) -> Result<String, Fatal> {
@@ -364,18 +368,10 @@ impl Ctx<'_> {
             "HEAD" => " ".into(),
             "flag" => {
                 // The flags of the resolution: a symref's target may be packed.
-                let mut last = r.clone();
-                for _ in 0..5 {
-                    match &last.target {
-                        Target::Symbolic(t) => match self.repo.exact(t.as_bstr()) {
-                            Some(next) => last = next,
-                            None => break,
-                        },
-                        Target::Object(_) => break,
-                    }
-                }
-                let packed =
-                    matches!(last.target, Target::Object(_)) && self.packed(&last.name.as_bstr().to_str_lossy());
+                let packed = self
+                    .repo
+                    .follow(r)
+                    .is_some_and(|(last, _)| self.packed(&last.as_ref().unwrap_or(r).name.as_bstr().to_str_lossy()));
                 match (&r.target, packed) {
                     (Target::Symbolic(_), true) => "symref,packed".into(),
                     (Target::Symbolic(_), false) => "symref".into(),
@@ -390,7 +386,7 @@ impl Ctx<'_> {
                 match (base, self.repo.resolve(r)) {
                     (Some(base), Some(id)) => match reach::peel_to_commit(self.repo, id) {
                         Ok(commit) => {
-                            let (ahead, behind) = self.remotes.counts(commit, base);
+                            let (ahead, behind) = self.remotes().counts(commit, base);
                             format!("{ahead} {behind}")
                         }
                         Err(_) => String::new(),
@@ -428,7 +424,7 @@ impl Ctx<'_> {
                 _ => (show, refname) = (Show::Ref, modifier),
             }
         }
-        let remotes = &self.remotes;
+        let remotes = self.remotes();
         // `%(push:remotename)` and `%(push:remoteref)` need no push destination.
         let target = if push && matches!(show, Show::RemoteName | Show::RemoteRef) {
             String::new()
@@ -486,6 +482,10 @@ impl Ctx<'_> {
             g.common_dir()
         };
         !dir.join(name).is_file()
+    }
+
+    fn remotes(&self) -> &remote::Remotes<'a> {
+        self.remotes.get_or_init(|| remote::Remotes::new(self.repo, self.graph))
     }
 
     /// git's `get_worktree_path`: the worktree whose HEAD is on branch `name`.
@@ -691,10 +691,12 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             }
         }
     }
+    let graph = reach::Graph::new(repo);
     let ctx = Ctx {
         repo,
         head,
-        remotes: remote::Remotes::new(repo),
+        remotes: Default::default(),
+        graph: &graph,
         worktrees: Default::default(),
         bases,
         object: Default::default(),
@@ -778,7 +780,6 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         .into_iter()
         .collect();
     let any_reach = !(merged.is_empty() && no_merged.is_empty() && contains.is_empty() && no_contains.is_empty());
-    let graph = reach::Graph::new(repo);
     let merged = (!merged.is_empty()).then(|| graph.reachable(&merged));
     let no_merged = (!no_merged.is_empty()).then(|| graph.reachable(&no_merged));
     let memo = RefCell::new((HashMap::new(), HashMap::new()));

@@ -87,13 +87,13 @@ pub struct Remotes<'r> {
     config: Option<gix::config::Snapshot<'r>>,
     remote_names: Vec<String>,
     /// Commits' parents, read once for every count.
-    graph: reach::Graph<'r>,
+    graph: &'r reach::Graph<'r>,
     /// What each base of a count reaches.
     bases: std::cell::RefCell<std::collections::HashMap<ObjectId, std::rc::Rc<HashSet<ObjectId>>>>,
 }
 
 impl<'r> Remotes<'r> {
-    pub fn new(repo: &'r Repo) -> Self {
+    pub fn new(repo: &'r Repo, graph: &'r reach::Graph<'r>) -> Self {
         let gix = repo.gix().ok();
         Remotes {
             repo,
@@ -101,7 +101,7 @@ impl<'r> Remotes<'r> {
             remote_names: gix
                 .map(|g| g.remote_names().into_iter().map(|n| n.to_string()).collect())
                 .unwrap_or_default(),
-            graph: reach::Graph::new(repo),
+            graph,
             bases: Default::default(),
         }
     }

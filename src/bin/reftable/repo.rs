@@ -181,11 +181,21 @@ impl Repo {
 
     /// The object a reference ultimately points to (following symrefs).
     pub fn resolve(&self, r: &Reference) -> Option<gix_hash::ObjectId> {
-        let mut target = r.target.clone();
+        self.follow(r).map(|(_, id)| id)
+    }
+
+    /// Follows symrefs from `r` (at most five): the last reference read
+    /// on the way (`None` if `r` names an object itself) and the object.
+    pub fn follow(&self, r: &Reference) -> Option<(Option<Reference>, gix_hash::ObjectId)> {
+        let (mut last, mut target) = (None, r.target.clone());
         for _ in 0..5 {
             match target {
-                Target::Object(id) => return Some(id),
-                Target::Symbolic(n) => target = self.exact(n.as_bstr())?.target,
+                Target::Object(id) => return Some((last, id)),
+                Target::Symbolic(n) => {
+                    let next = self.exact(n.as_bstr())?;
+                    target = next.target.clone();
+                    last = Some(next);
+                }
             }
         }
         None

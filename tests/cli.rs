@@ -2239,3 +2239,83 @@ fn for_each_ref_remote_and_worktree_atoms_as_git() {
         );
     }
 }
+
+/// for-each-ref's nesting atoms against git: `%(align)` (widths, positions,
+/// wide and combining characters, git's `int` overflow of a huge width),
+/// `%(if)` / `%(if:equals=…)` / `%(if:notequals=…)` with `%(then)` and
+/// `%(else)`, nested, white space as an empty condition, quoting of whole
+/// outermost blocks, and every error git gives for a misplaced, repeated or
+/// missing nesting atom or a bad argument: stdout, exit code and stderr.
+#[test]
+fn for_each_ref_nesting_atoms_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "nest", &["--ref-format=reftable"]);
+    make_commits(&dir, 2);
+    for args in [
+        &["branch", "feature", "HEAD~1"][..],
+        &["branch", "ünïcode"],
+        &["update-ref", "refs/heads/日本", "HEAD"],
+        &["tag", "-a", "-m", "it's", "v1", "HEAD~1"],
+        &["tag", "light"],
+        &["symbolic-ref", "refs/heads/link", "refs/heads/main"],
+    ] {
+        git_out(&dir, args);
+    }
+    let formats = [
+        "%(align:20)%(refname:short)%(end)|",
+        "%(align:20,right)%(refname:short)%(end)|",
+        "%(align:width=21,position=middle)%(refname:short)%(end)|",
+        "%(align: 5)%(refname:lstrip=-1)%(end)|",
+        "%(align:+7,position=right)x%(end)|",
+        "%(align:4294967294)x%(end)|",
+        "%(align:0)%(refname)%(end)|",
+        "%(if)%(HEAD)%(then)* %(else)  %(end)%(refname:short)",
+        "%(if:equals=refs/heads/main)%(refname)%(then)M%(else)o%(end) %(refname)",
+        "%(if:notequals=commit)%(objecttype)%(then)[%(objecttype)]%(end) %(refname)",
+        "%(if)%(symref)%(then)%(symref)%(else)%(if)%(*objectname)%(then)peeled %(*objectname)%(else)plain%(end)%(end)",
+        "%(align:30)%(if)%(symref)%(then)-> %(symref:short)%(else)%(objectname:short)%(end)%(end)|",
+        "%(if) %(then)yes%(else)no%(end)",
+        "%(if)x%(then)y%(end:zz)",
+        "%(if:)x%(then)y%(else:w)z%(end)",
+        "%(align:15)%(refname:short) it's%(end)|%(refname:short) %(contents:subject)",
+        "%(align:5)%(align:3)a%(end)b%(end)",
+        "%(if)%(HEAD)%(then)*%(else)-%(end)%(refname)",
+        // Errors.
+        "%(end:x)",
+        "%(then:x)%(if)",
+        "%(else:a)",
+        "%(align)",
+        "%(align:)",
+        "%(align:-5)",
+        "%(align:5,)",
+        "%(align:5,left,right)",
+        "%(align:width=x)",
+        "%(align:position=x)",
+        "%(align:4294967295)",
+        "%(if:foo)",
+        "%(if:equals)",
+        "%(if)%(HEAD)%(then)a%(then)b%(end)",
+        "%(if)x%(else)y%(end)",
+        "%(if)x%(then)y%(else)z%(else)w%(end)",
+        "%(if)x%(then)y%(else)z%(then)w%(end)",
+        "%(if)x%(end)",
+        "%(if)x%(then)",
+        "%(align:5)%(if)x%(then)",
+        "%(align:5)%(then)%(end)",
+        "%(raw)",
+        "%(raw:size)",
+    ];
+    for quote in [None, Some("--shell"), Some("--perl"), Some("--python"), Some("--tcl")] {
+        for f in formats {
+            let format = format!("--format={f}");
+            let mut args = vec!["for-each-ref", &format];
+            args.extend(quote);
+            let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
+            assert_same_outcome(&x, &y, &format!("{args:?}"));
+        }
+    }
+    // Refs that match nothing never format: no error for a broken format.
+    let args = ["for-each-ref", "--format=%(if)", "refs/nothing"];
+    let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
+    assert_same_outcome(&x, &y, "no refs");
+}

@@ -8,6 +8,7 @@ use gix_ref::{Reference, Target};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
+use crate::nesting;
 use crate::object_atoms;
 use crate::reach;
 use crate::remote;
@@ -74,9 +75,11 @@ pub struct Args {
 enum Piece {
     Lit(Vec<u8>),
     Atom(String),
+    /// `%(align)`, `%(if)`, `%(then)`, `%(else)`, `%(end)`.
+    Control(nesting::Control),
 }
 
-fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
+fn parse_format(f: &str, quote: Quote) -> Result<Vec<Piece>, Fatal> {
     let b = f.as_bytes();
     let (mut out, mut lit, mut i) = (Vec::new(), Vec::new(), 0);
     while i < b.len() {
@@ -89,6 +92,23 @@ fn parse_format(f: &str) -> Result<Vec<Piece>, Fatal> {
                 out.push(Piece::Lit(std::mem::take(&mut lit)));
             }
             let atom = &f[i + 2..end];
+            let (name, arg) = match atom.split_once(':') {
+                Some((n, a)) => (n, Some(a)),
+                None => (atom, None),
+            };
+            if let Some(c) = nesting::parse(name, arg) {
+                out.push(Piece::Control(c?));
+                i = end + 1;
+                continue;
+            }
+            if name == "raw"
+                && arg.is_none_or(str::is_empty)
+                && matches!(quote, Quote::Shell | Quote::Python | Quote::Tcl)
+            {
+                return Err(Fatal::msg(format!(
+                    "--format={atom} cannot be used with --python, --shell, --tcl"
+                )));
+            }
             if !known(atom) {
                 let name = atom.trim_start_matches('*').split(':').next().unwrap_or("");
                 if UNSUPPORTED.contains(&name) {
@@ -182,19 +202,7 @@ fn known(atom: &str) -> bool {
 }
 
 /// Atoms git knows that this tool does not compute: refused by name.
-const UNSUPPORTED: [&str; 11] = [
-    "describe",
-    "is-base",
-    "trailers",
-    "signature",
-    "deltabase",
-    "align",
-    "if",
-    "then",
-    "else",
-    "end",
-    "mailmap",
-];
+const UNSUPPORTED: [&str; 6] = ["describe", "is-base", "trailers", "signature", "deltabase", "mailmap"];
 
 /// git's `refname_atom_parser_internal`: `short`, `lstrip=<n>` (or
 /// `strip`), `rstrip=<n>`; `atom` names the atom in the error.
@@ -666,7 +674,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             a.patterns.pop();
         }
     }
-    let pieces = parse_format(&a.format)?;
+    let pieces = parse_format(&a.format, quote)?;
     for key in &a.sort {
         let k = version_key(key.trim_start_matches('-')).1;
         if !known(k) {
@@ -745,26 +753,36 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
     // One line per ref into a reused buffer; the common atoms are written
     // straight into it.
     let mut buf = Vec::with_capacity(256);
+    let blocks = RefCell::new(nesting::Blocks::default());
     let line = |buf: &mut Vec<u8>, r: &Reference| -> Result<(), Fatal> {
         buf.clear();
+        let blocks = &mut *blocks.borrow_mut();
         for p in &pieces {
-            let start = buf.len();
+            let outside = blocks.outside();
+            let to = blocks.top(buf);
+            let start = to.len();
             match p {
-                Piece::Lit(l) => buf.extend_from_slice(l),
+                Piece::Lit(l) => to.extend_from_slice(l),
                 Piece::Atom(at) => match (at.as_str(), &r.target) {
-                    ("refname", _) => buf.extend_from_slice(r.name.as_bstr()),
+                    ("refname", _) => to.extend_from_slice(r.name.as_bstr()),
                     ("objectname", Target::Object(id)) => {
                         let mut hex = [0u8; 64];
-                        buf.extend_from_slice(id.hex_to_buf(&mut hex).as_bytes());
+                        to.extend_from_slice(id.hex_to_buf(&mut hex).as_bytes());
                     }
-                    _ => buf.extend_from_slice(ctx.atom(r, at)?.as_bytes()),
+                    _ => to.extend_from_slice(ctx.atom(r, at)?.as_bytes()),
                 },
+                Piece::Control(c) => {
+                    blocks.control(c, buf, |text, line| quote.write(text, line))?;
+                    continue;
+                }
             }
-            if let (Piece::Atom(_), true) = (p, quote != Quote::None) {
+            // Atoms are quoted outside blocks (a block is quoted whole).
+            if let (Piece::Atom(_), true, true) = (p, outside, quote != Quote::None) {
                 let value = buf.split_off(start);
                 quote.write(&value, buf);
             }
         }
+        blocks.finish()?;
         if buf.is_empty() && a.omit_empty {
             return Ok(());
         }
@@ -854,7 +872,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         .iter()
         .filter_map(|p| match p {
             Piece::Atom(at) => Some(at.as_str()),
-            Piece::Lit(_) => None,
+            Piece::Lit(_) | Piece::Control(_) => None,
         })
         .chain(a.sort.iter().map(|k| k.trim_start_matches('-')))
         .filter(|at| needs_object(at))

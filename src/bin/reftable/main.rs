@@ -5,6 +5,7 @@ mod dump;
 mod for_each_ref;
 mod ident;
 mod maint;
+mod nesting;
 mod object_atoms;
 mod progress;
 mod reach;

@@ -79,6 +79,8 @@ impl From<std::io::Error> for Fatal {
 #[command(
     name = "reftable",
     version,
+    // As git's parse-options: a repeated option is taken again (the last wins).
+    args_override_self = true,
     about = "git-compatible reference plumbing for reftable (and files) repositories"
 )]
 struct Cli {

@@ -2245,9 +2245,10 @@ fn for_each_ref_remote_and_worktree_atoms_as_git() {
 /// `%(if)` / `%(if:equals=…)` / `%(if:notequals=…)` with `%(then)` and
 /// `%(else)`, nested, white space as an empty condition, quoting of whole
 /// outermost blocks, and every error git gives for a misplaced, repeated or
-/// missing nesting atom or a bad argument: stdout, exit code and stderr.
+/// missing nesting atom or a bad argument; `%(color:…)` with `--color`:
+/// stdout, exit code and stderr.
 #[test]
-fn for_each_ref_nesting_atoms_as_git() {
+fn for_each_ref_nesting_and_color_atoms_as_git() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = git_init(tmp.path(), "nest", &["--ref-format=reftable"]);
     make_commits(&dir, 2);
@@ -2310,6 +2311,39 @@ fn for_each_ref_nesting_atoms_as_git() {
             let format = format!("--format={f}");
             let mut args = vec!["for-each-ref", &format];
             args.extend(quote);
+            let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
+            assert_same_outcome(&x, &y, &format!("{args:?}"));
+        }
+    }
+    // Colours: git's values, the reset at the end of a line (quoted as an
+    // atom), `--color[=<when>]` / `--no-color` (the last wins), repeated
+    // options, git's errors.
+    let colored = [
+        "%(color:red)%(refname)%(color:reset) %(align:10)%(color:bold blue ul)x%(end)",
+        "%(color:#ff0000 BrightGreen)%(refname) %(color:-1 200 nobold no-ul strike)x",
+        "%(color:reset red)x%(color:  )y%(color:RESET)",
+        "%(color:normal default)%(if)%(HEAD)%(then)%(color:007)*%(end)",
+        "%(color:red blue green)",
+        "%(color:Bold)",
+        "%(color:256)",
+        "%(color:)",
+    ];
+    for options in [
+        &["--color"][..],
+        &["--color=always"],
+        &["--color=AlWays", "--shell"],
+        &["--color=never"],
+        &["--color=auto", "--python"],
+        &["--no-color", "--color"],
+        &["--color", "--no-color", "--tcl"],
+        &["--color=never", "--color", "--shell", "--shell"],
+        &["--color=bogus"],
+        &[],
+    ] {
+        for f in colored {
+            let format = format!("--format={f}");
+            let mut args = vec!["for-each-ref", &format];
+            args.extend(options);
             let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
             assert_same_outcome(&x, &y, &format!("{args:?}"));
         }

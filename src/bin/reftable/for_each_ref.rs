@@ -57,6 +57,12 @@ pub struct Args {
     /// Print nothing, not even a newline, for a ref whose line is empty.
     #[arg(long = "omit-empty")]
     omit_empty: bool,
+    /// Colour `%(color:…)`: always, never or auto (a terminal); alone, always.
+    #[arg(long, value_name = "when", num_args = 0..=1, require_equals = true, default_missing_value = "always", overrides_with = "no_color")]
+    color: Option<String>,
+    /// No colour.
+    #[arg(long = "no-color", overrides_with = "color")]
+    no_color: bool,
     /// Quote atom values for the shell.
     #[arg(short = 's', long)]
     shell: bool,
@@ -77,11 +83,22 @@ enum Piece {
     Atom(String),
     /// `%(align)`, `%(if)`, `%(then)`, `%(else)`, `%(end)`.
     Control(nesting::Control),
+    /// `%(color:…)`: an atom whose value the format fixes (empty without colour).
+    Color(String),
 }
 
-fn parse_format(f: &str, quote: Quote) -> Result<Vec<Piece>, Fatal> {
+/// A parsed format: its pieces, and whether a line ends with a colour
+/// reset (git's `need_color_reset_at_eol`: the last `%(color:…)` is not
+/// `reset`, and colour is on).
+struct Format {
+    pieces: Vec<Piece>,
+    reset_at_eol: bool,
+}
+
+fn parse_format(f: &str, quote: Quote, color: bool) -> Result<Format, Fatal> {
     let b = f.as_bytes();
     let (mut out, mut lit, mut i) = (Vec::new(), Vec::new(), 0);
+    let mut reset_at_eol = false;
     while i < b.len() {
         if b[i] == b'%' && b.get(i + 1) == Some(&b'(') {
             let end = f[i..]
@@ -98,6 +115,19 @@ fn parse_format(f: &str, quote: Quote) -> Result<Vec<Piece>, Fatal> {
             };
             if let Some(c) = nesting::parse(name, arg) {
                 out.push(Piece::Control(c?));
+                i = end + 1;
+                continue;
+            }
+            if name == "color" {
+                let value = arg
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| Fatal::msg("expected format: %(color:<color>)"))?;
+                let Some(escape) = crate::color::parse(value) else {
+                    eprintln!("error: invalid color value: {value}");
+                    return Err(Fatal::msg(format!("unrecognized color: %(color:{value})")));
+                };
+                reset_at_eol = color && value != "reset";
+                out.push(Piece::Color(if color { escape } else { String::new() }));
                 i = end + 1;
                 continue;
             }
@@ -133,7 +163,10 @@ fn parse_format(f: &str, quote: Quote) -> Result<Vec<Piece>, Fatal> {
     if !lit.is_empty() {
         out.push(Piece::Lit(lit));
     }
-    Ok(out)
+    Ok(Format {
+        pieces: out,
+        reset_at_eol,
+    })
 }
 
 /// git's `versioncmp` (glibc's `strverscmp`; no `versionsort.suffix`):
@@ -674,7 +707,12 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             a.patterns.pop();
         }
     }
-    let pieces = parse_format(&a.format, quote)?;
+    let color = if a.no_color {
+        false
+    } else {
+        crate::color::want(a.color.as_deref())?
+    };
+    let Format { pieces, reset_at_eol } = parse_format(&a.format, quote, color)?;
     for key in &a.sort {
         let k = version_key(key.trim_start_matches('-')).1;
         if !known(k) {
@@ -771,15 +809,23 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
                     }
                     _ => to.extend_from_slice(ctx.atom(r, at)?.as_bytes()),
                 },
+                Piece::Color(c) => to.extend_from_slice(c.as_bytes()),
                 Piece::Control(c) => {
                     blocks.control(c, buf, |text, line| quote.write(text, line))?;
                     continue;
                 }
             }
             // Atoms are quoted outside blocks (a block is quoted whole).
-            if let (Piece::Atom(_), true, true) = (p, outside, quote != Quote::None) {
+            if let (Piece::Atom(_) | Piece::Color(_), true, true) = (p, outside, quote != Quote::None) {
                 let value = buf.split_off(start);
                 quote.write(&value, buf);
+            }
+        }
+        if reset_at_eol {
+            if blocks.outside() {
+                quote.write(crate::color::RESET.as_bytes(), buf);
+            } else {
+                blocks.top(buf).extend_from_slice(crate::color::RESET.as_bytes());
             }
         }
         blocks.finish()?;
@@ -872,7 +918,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         .iter()
         .filter_map(|p| match p {
             Piece::Atom(at) => Some(at.as_str()),
-            Piece::Lit(_) | Piece::Control(_) => None,
+            Piece::Lit(_) | Piece::Control(_) | Piece::Color(_) => None,
         })
         .chain(a.sort.iter().map(|k| k.trim_start_matches('-')))
         .filter(|at| needs_object(at))

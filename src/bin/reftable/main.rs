@@ -1,6 +1,7 @@
 //! The `reftable` command: git-compatible plumbing over the crate's stores.
 //! Works on reftable and files repositories (through `reftable::backend`).
 
+mod color;
 mod dump;
 mod for_each_ref;
 mod ident;

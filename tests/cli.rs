@@ -2353,3 +2353,99 @@ fn for_each_ref_nesting_and_color_atoms_as_git() {
     let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
     assert_same_outcome(&x, &y, "no refs");
 }
+
+/// for-each-ref's dates in every format git has, against git: the local
+/// zone (`-local`, `local`) under several `TZ`s, `format:` and
+/// `format-local:` through the C library's `strftime` with git's `%s`,
+/// `%z` and `%Z`, `human` at several moments (`GIT_TEST_DATE_NOW`), times
+/// near 1970 and 2100, and git's errors for formats
+/// it does not know (only where a date is shown, as git).
+#[test]
+fn for_each_ref_dates_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "dates", &["--ref-format=reftable"]);
+    for (i, date) in [
+        "1700000000 +0530",
+        "1700050000 -0700",
+        "1000000000 +0000",
+        "4000000000 +0100",
+        "@100 -0200",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut c = git(&dir);
+        c.args(["commit", "-q", "--allow-empty", "-m", &format!("c{i}")])
+            .env("GIT_COMMITTER_DATE", date)
+            .env("GIT_AUTHOR_DATE", date);
+        assert!(c.status().unwrap().success());
+        git_out(&dir, &["branch", &format!("b{i}")]);
+    }
+    let mut c = git(&dir);
+    c.args(["tag", "-a", "-m", "t", "v1", "b0"])
+        .env("GIT_COMMITTER_DATE", "1700003000 +1245");
+    assert!(c.status().unwrap().success());
+    let formats = [
+        "local",
+        "default-local",
+        "iso-local",
+        "iso8601-strict-local",
+        "rfc-local",
+        "short-local",
+        "raw-local",
+        "relative-local",
+        "unix-local",
+        "human",
+        "human-local",
+        "auto:human",
+        "format:%Y-%m-%d %H:%M:%S %z %Z %s %% %a %b %c %j %U %e %k %l %p %-d %_H %10Y %^a",
+        "format-local:%c %z %Z %s %x %X %r %G %V %u %D %T %F",
+        "format:",
+        "format",
+        "format-x:%Y",
+        "isofoo",
+        "iso8601x",
+        "localx",
+    ];
+    let atoms = [
+        "committerdate",
+        "authordate",
+        "taggerdate",
+        "creatordate",
+        "*committerdate",
+    ];
+    let format = formats
+        .iter()
+        .flat_map(|f| atoms.iter().map(move |a| format!("%({a}:{f})")))
+        .collect::<Vec<_>>();
+    for tz in [None, Some("UTC"), Some("Europe/Berlin"), Some("America/St_Johns")] {
+        for now in [None, Some("1700000100"), Some("1700090000"), Some("1700500000")] {
+            for f in &format {
+                let args = ["for-each-ref", &format!("--format={f}")];
+                let (mut a, mut b) = (ours_cmd(&dir), git(&dir));
+                for c in [&mut a, &mut b] {
+                    c.args(args);
+                    if let Some(tz) = tz {
+                        c.env("TZ", tz);
+                    }
+                    if let Some(now) = now {
+                        c.env("GIT_TEST_DATE_NOW", now);
+                    }
+                }
+                let (a, b) = (a.output().unwrap(), b.output().unwrap());
+                let what = format!("{f} TZ={tz:?} now={now:?}");
+                assert_eq!(
+                    String::from_utf8_lossy(&a.stdout),
+                    String::from_utf8_lossy(&b.stdout),
+                    "{what}"
+                );
+                assert_eq!(
+                    String::from_utf8_lossy(&a.stderr),
+                    String::from_utf8_lossy(&b.stderr),
+                    "{what}"
+                );
+                assert_eq!(a.status.code(), b.status.code(), "{what}");
+            }
+        }
+    }
+}

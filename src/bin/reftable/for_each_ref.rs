@@ -260,20 +260,18 @@ fn check_modifier(atom: &str) -> Result<(), Fatal> {
         Some((n, m)) => (n, Some(m)),
         None => (bare, None),
     };
+    // git names most atoms in its errors as written, `*` included.
+    let shown = &atom[..atom.len() - bare.len() + name.len()];
     if object_atoms::is_object_atom(name) {
-        return object_atoms::check_modifier(name, modifier);
-    }
-    if let Some(n) = bare.strip_prefix("objectname:short=") {
-        if !n.parse::<usize>().is_ok_and(|n| n > 0) {
-            return Err(Fatal::msg(format!("positive value expected '{n}' in %({atom})")));
-        }
+        return object_atoms::check_modifier(name, shown, modifier);
     }
     match (name, modifier) {
-        ("refname" | "symref", Some(m)) => check_refname_modifier(name, m)?,
+        ("objectname", Some(m)) => object_atoms::check_oid_modifier(shown, m)?,
+        ("refname" | "symref", Some(m)) => check_refname_modifier(shown, m)?,
         ("upstream" | "push", Some(m)) => {
             let options = ["track", "trackshort", "nobracket", "remotename", "remoteref"];
             if !m.split(',').all(|o| options.contains(&o)) {
-                check_refname_modifier(name, m)?;
+                check_refname_modifier(shown, m)?;
             }
         }
         ("HEAD" | "objecttype" | "rest", Some(_)) => {
@@ -378,8 +376,8 @@ impl<'a> Ctx<'a> {
             ("objecttype", _) => type_name(id.and_then(|i| self.repo.kind(i))).to_owned(),
             (_, None) => id.map(|i| i.to_string()).unwrap_or_default(),
             (_, Some("short")) => id.map(|i| self.repo.abbrev(i, None)).unwrap_or_default(),
-            (_, Some(m)) => match m.strip_prefix("short=").and_then(|n| n.parse::<usize>().ok()) {
-                Some(n) => id.map(|i| self.repo.abbrev(i, Some(n))).unwrap_or_default(),
+            (_, Some(m)) => match m.strip_prefix("short=").and_then(crate::nesting::strtoul_ui) {
+                Some(n) => id.map(|i| self.repo.abbrev(i, Some(n as usize))).unwrap_or_default(),
                 None => String::new(),
             },
         }))
@@ -911,7 +909,10 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             }
         })
     };
-    let default_sort = !icase && (a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname"));
+    // With `%(ahead-behind:…)` git reports refs to other objects than
+    // commits before it prints anything: no streaming then.
+    let default_sort =
+        !icase && (a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname")) && ctx.bases.is_empty();
     // As git, a count of 0 is no limit.
     let limit = a.count.filter(|&n| n > 0).unwrap_or(usize::MAX);
     let object_atoms: Vec<&str> = pieces
@@ -967,6 +968,14 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         }
         true
     })?;
+    if !ctx.bases.is_empty() {
+        // git's `filter_ahead_behind` looks each ref's commit up, loudly.
+        for r in &all {
+            if let Some(Err(Some((id, kind)))) = repo.resolve(r).map(|id| reach::peel_to_commit(repo, id)) {
+                eprintln!("error: object {id} is a {kind}, not a commit");
+            }
+        }
+    }
     if let Some(e) = all
         .iter()
         .find_map(|r| object_atoms.iter().find_map(|at| ctx.atom(r, at).err()))

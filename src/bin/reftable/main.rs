@@ -1,10 +1,14 @@
 //! The `reftable` command: git-compatible plumbing over the crate's stores.
 //! Works on reftable and files repositories (through `reftable::backend`).
 
+// Only `libc_time` (the C library's time functions, as git calls them) is allowed unsafe code.
+#![deny(unsafe_code)]
+
 mod color;
 mod dump;
 mod for_each_ref;
 mod ident;
+mod libc_time;
 mod maint;
 mod nesting;
 mod object_atoms;

@@ -41,7 +41,7 @@ pub(crate) enum Control {
 
 /// git's `strtoul_ui`: leading white space and `+` are taken, `-` anywhere
 /// is not, and the value must fit 32 bits.
-fn strtoul_ui(s: &str) -> Option<u32> {
+pub(crate) fn strtoul_ui(s: &str) -> Option<u32> {
     if s.contains('-') {
         return None;
     }

@@ -909,10 +909,10 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             }
         })
     };
-    // With `%(ahead-behind:…)` git reports refs to other objects than
-    // commits before it prints anything: no streaming then.
-    let default_sort =
-        !icase && (a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname")) && ctx.bases.is_empty();
+    // Lines stream out as refs are read when the order is the names' (and
+    // no `%(ahead-behind:…)`, for which git reports refs to other objects
+    // than commits before it prints anything).
+    let stream = !icase && (a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname")) && ctx.bases.is_empty();
     // As git, a count of 0 is no limit.
     let limit = a.count.filter(|&n| n > 0).unwrap_or(usize::MAX);
     let object_atoms: Vec<&str> = pieces
@@ -924,7 +924,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         .chain(a.sort.iter().map(|k| k.trim_start_matches('-')))
         .filter(|at| needs_object(at))
         .collect();
-    if default_sort && !object_atoms.is_empty() {
+    if stream && !object_atoms.is_empty() {
         // git sorts (by name) before printing, computing every listed
         // ref's values: a missing object leaves the output empty. A first
         // pass finds one (object kinds are cached for the second). Which of
@@ -940,7 +940,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             return Err(e);
         }
     }
-    if default_sort {
+    if stream {
         // Streams: one ref at a time.
         let (mut n, mut err) = (0, None);
         for_each(true, &mut |r| {

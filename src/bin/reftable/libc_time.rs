@@ -81,26 +81,26 @@ fn zeroed() -> libc::tm {
     unsafe { std::mem::zeroed() }
 }
 
-/// `gmtime_r`: `t` in UTC.
-pub(crate) fn gmtime(t: i64) -> Option<Tm> {
+/// `gmtime_r` or `localtime_r` of `t` (null from them: `None`).
+fn broken_down(t: i64, f: unsafe extern "C" fn(*const libc::time_t, *mut libc::tm) -> *mut libc::tm) -> Option<Tm> {
     // `time_t` is 64 bits here, but not everywhere.
     #[allow(clippy::useless_conversion)]
     let t: libc::time_t = t.try_into().ok()?;
     let mut tm = zeroed();
-    // SAFETY: see the module's comment: both pointers are to live locals.
-    let r = unsafe { libc::gmtime_r(&t, &mut tm) };
+    // SAFETY: see the module's comment: both pointers are to live locals,
+    // and `f` is one of the two C functions of this signature passed below.
+    let r = unsafe { f(&t, &mut tm) };
     (!r.is_null()).then_some(Tm(tm))
+}
+
+/// `gmtime_r`: `t` in UTC.
+pub(crate) fn gmtime(t: i64) -> Option<Tm> {
+    broken_down(t, libc::gmtime_r)
 }
 
 /// `localtime_r`: `t` in the local zone.
 pub(crate) fn localtime(t: i64) -> Option<Tm> {
-    // `time_t` is 64 bits here, but not everywhere.
-    #[allow(clippy::useless_conversion)]
-    let t: libc::time_t = t.try_into().ok()?;
-    let mut tm = zeroed();
-    // SAFETY: see the module's comment: both pointers are to live locals.
-    let r = unsafe { libc::localtime_r(&t, &mut tm) };
-    (!r.is_null()).then_some(Tm(tm))
+    broken_down(t, libc::localtime_r)
 }
 
 /// `strftime` of `format` (which git has already rid of `%s`, `%z` and

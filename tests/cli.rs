@@ -2348,6 +2348,20 @@ fn for_each_ref_nesting_and_color_atoms_as_git() {
             assert_same_outcome(&x, &y, &format!("{args:?}"));
         }
     }
+    // Options' objects are resolved before the format is looked at, as git
+    // resolves them while parsing options; a negative count is refused
+    // (git's usage text after the first line is not ours).
+    for args in [
+        &["for-each-ref", "--format=%(rest)", "--no-merged", "refs/heads"][..],
+        &["for-each-ref", "--format=%(rest)", "--points-at=nope"],
+        &["for-each-ref", "--format=%(ahead-behind:nope)", "--contains=nope"],
+        &["for-each-ref", "--count=-1"],
+        &["for-each-ref", "--count", "-3", "--format=%(rest)"],
+    ] {
+        let (x, y) = (ours(&dir, args, None), theirs(&dir, args, None));
+        assert_eq!((&x.stdout, x.code), (&y.stdout, y.code), "{args:?}");
+        assert_eq!(x.stderr.lines().next(), y.stderr.lines().next(), "{args:?}");
+    }
     // Refs that match nothing never format: no error for a broken format.
     let args = ["for-each-ref", "--format=%(if)", "refs/nothing"];
     let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));

@@ -25,8 +25,8 @@ pub struct Args {
     #[arg(long)]
     sort: Vec<String>,
     /// Stop after <n> refs.
-    #[arg(long)]
-    count: Option<usize>,
+    #[arg(long, allow_negative_numbers = true)]
+    count: Option<i32>,
     /// Only refs pointing at this object (or at a tag of it).
     #[arg(long = "points-at")]
     points_at: Vec<String>,
@@ -679,6 +679,29 @@ impl Quote {
 }
 
 pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    if let Some(n) = a.count.filter(|&n| n < 0) {
+        return Err(Fatal::usage(format!("invalid --count argument: `{n}'")));
+    }
+    // The objects options name are resolved first: git does it while it
+    // parses the options, before it looks at the format.
+    let mut points_at = Vec::new();
+    for spec in &a.points_at {
+        match crate::update_ref::rev(repo, spec) {
+            Ok(id) => points_at.push(id),
+            Err(_) => {
+                return Err(Fatal {
+                    msg: format!("malformed object name '{spec}'"),
+                    code: 129,
+                })
+            }
+        }
+    }
+    let merged = reach::commit_args(repo, &a.merged, "merged")?;
+    let no_merged = reach::commit_args(repo, &a.no_merged, "no-merged")?;
+    let contains: HashSet<_> = reach::commit_args(repo, &a.contains, "contains")?.into_iter().collect();
+    let no_contains: HashSet<_> = reach::commit_args(repo, &a.no_contains, "no-contains")?
+        .into_iter()
+        .collect();
     let quotes = [
         (a.shell, Quote::Shell),
         (a.perl, Quote::Perl),
@@ -745,18 +768,6 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         bases,
         object: Default::default(),
     };
-    let mut points_at = Vec::new();
-    for spec in &a.points_at {
-        match crate::update_ref::rev(repo, spec) {
-            Ok(id) => points_at.push(id),
-            Err(_) => {
-                return Err(Fatal {
-                    msg: format!("malformed object name '{spec}'"),
-                    code: 129,
-                })
-            }
-        }
-    }
     // git's `match_points_at`: the ref's object, or what its tags name.
     let points = |r: &Reference| -> bool {
         if points_at.is_empty() {
@@ -835,12 +846,6 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
     };
     // git's reach filters: a ref's commit (through tags; other refs are
     // left out) against the commits given.
-    let merged = reach::commit_args(repo, &a.merged, "merged")?;
-    let no_merged = reach::commit_args(repo, &a.no_merged, "no-merged")?;
-    let contains: HashSet<_> = reach::commit_args(repo, &a.contains, "contains")?.into_iter().collect();
-    let no_contains: HashSet<_> = reach::commit_args(repo, &a.no_contains, "no-contains")?
-        .into_iter()
-        .collect();
     let any_reach = !(merged.is_empty() && no_merged.is_empty() && contains.is_empty() && no_contains.is_empty());
     let merged = (!merged.is_empty()).then(|| graph.reachable(&merged));
     let no_merged = (!no_merged.is_empty()).then(|| graph.reachable(&no_merged));
@@ -914,7 +919,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
     // than commits before it prints anything).
     let stream = !icase && (a.sort.is_empty() || (a.sort.len() == 1 && a.sort[0] == "refname")) && ctx.bases.is_empty();
     // As git, a count of 0 is no limit.
-    let limit = a.count.filter(|&n| n > 0).unwrap_or(usize::MAX);
+    let limit = a.count.filter(|&n| n > 0).map_or(usize::MAX, |n| n as usize);
     let object_atoms: Vec<&str> = pieces
         .iter()
         .filter_map(|p| match p {

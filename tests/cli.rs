@@ -1683,6 +1683,7 @@ fn object_atoms_as_git() {
         "%(tagger)|%(taggername)|%(taggeremail)|%(taggerdate)|%(taggerdate:iso8601)|%(taggerdate:rfc2822)",
         "%(creator)|%(creatordate)|%(creatordate:iso8601-strict)",
         "[%(subject)] [%(body)]",
+        "[%(subject:sanitize)] [%(*subject:sanitize)]",
         "[%(contents)]",
         "[%(contents:subject)][%(contents:body)][%(contents:signature)][%(contents:size)]",
         "%(*subject)|%(*authorname)|%(*objectsize)|%(*tree)|%(*committerdate:short)|%(*tagger)",

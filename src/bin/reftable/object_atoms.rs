@@ -135,7 +135,7 @@ pub fn check_modifier(name: &str, shown: &str, modifier: Option<&str>) -> Result
         },
         "tree" | "parent" => check_oid_modifier(shown, m),
         "subject" => match m {
-            "sanitize" => unsupported(),
+            "sanitize" => Ok(()),
             _ => Err(Fatal::msg(format!("unrecognized %(subject) argument: {m}"))),
         },
         "body" => Err(Fatal::msg("%(body) does not take arguments".to_owned())),
@@ -273,6 +273,7 @@ pub fn value(
         "subject" | "body" | "contents" => {
             let m = message(data);
             let part = match (name, modifier) {
+                ("subject", Some("sanitize")) => sanitized(m.subject),
                 ("subject", _) | ("contents", Some("subject")) => subject(m.subject),
                 ("body", _) => text(m.body),
                 ("contents", Some("body")) => text(m.body_without_signature),
@@ -748,9 +749,47 @@ fn subject(s: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// git's `format_sanitized_subject`: runs of letters, digits, `.` and `_`
+/// joined by single dashes, repeated dots collapsed, no dot or dash at the
+/// end (a subject as a file name).
+fn sanitized(s: &[u8]) -> String {
+    let title = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'_';
+    let (mut out, mut space, mut i) = (String::with_capacity(s.len()), 2, 0);
+    while i < s.len() {
+        let c = s[i];
+        if title(c) {
+            if space == 1 {
+                out.push('-');
+            }
+            space = 0;
+            out.push(c as char);
+            if c == b'.' {
+                while s.get(i + 1) == Some(&b'.') {
+                    i += 1;
+                }
+            }
+        } else {
+            space |= 1;
+        }
+        i += 1;
+    }
+    out.truncate(out.trim_end_matches(['.', '-']).len());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_sanitized_as_git() {
+        assert_eq!(
+            sanitized(b"Fix: the  bug... in a/b.c (again)!"),
+            "Fix-the-bug.-in-a-b.c-again"
+        );
+        assert_eq!(sanitized(b"  --..  "), "");
+        assert_eq!(sanitized("über_all\n..x.".as_bytes()), "ber_all-.x");
+    }
 
     fn mode(kind: DateFormat) -> DateMode {
         DateMode { kind, local: false }

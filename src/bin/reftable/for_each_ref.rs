@@ -109,9 +109,20 @@ fn parse_format(f: &str, quote: Quote, color: bool) -> Result<Format, Fatal> {
                 out.push(Piece::Lit(std::mem::take(&mut lit)));
             }
             let atom = &f[i + 2..end];
+            // As git, an empty argument is none (`%(refname:)` is `%(refname)`),
+            // but for the atoms git looks up by their whole text: there `:`
+            // makes a name git shows nothing for (`%(author:)`, `%(body:)`), an
+            // empty date format, or the text of an error (`%(rest:)`).
+            let plain = atom.trim_start_matches('*').split(':').next().unwrap_or("");
+            let by_text = matches!(plain, "author" | "committer" | "tagger" | "creator" | "body" | "rest")
+                || plain.ends_with("date");
+            let atom = match atom.strip_suffix(':') {
+                Some(a) if !by_text && !a.contains(':') => a,
+                _ => atom,
+            };
             let (name, arg) = match atom.split_once(':') {
-                Some((n, a)) => (n, Some(a)),
-                None => (atom, None),
+                Some((n, a)) => (n.trim_start_matches('*'), Some(a)),
+                None => (atom.trim_start_matches('*'), None),
             };
             if let Some(c) = nesting::parse(name, arg) {
                 out.push(Piece::Control(c?));
@@ -126,7 +137,10 @@ fn parse_format(f: &str, quote: Quote, color: bool) -> Result<Format, Fatal> {
                     eprintln!("error: invalid color value: {value}");
                     return Err(Fatal::msg(format!("unrecognized color: %(color:{value})")));
                 };
-                reset_at_eol = color && value != "reset";
+                // git looks for `color:` at the start of the atom: not `*color:`.
+                if !atom.starts_with('*') {
+                    reset_at_eol = color && value != "reset";
+                }
                 out.push(Piece::Color(if color { escape } else { String::new() }));
                 i = end + 1;
                 continue;
@@ -274,6 +288,7 @@ fn check_modifier(atom: &str) -> Result<(), Fatal> {
                 check_refname_modifier(shown, m)?;
             }
         }
+        ("rest", Some("")) => {}
         ("HEAD" | "objecttype" | "rest", Some(_)) => {
             return Err(Fatal::msg(format!("%({name}) does not take arguments")))
         }

@@ -138,6 +138,8 @@ pub fn check_modifier(name: &str, shown: &str, modifier: Option<&str>) -> Result
             "sanitize" => Ok(()),
             _ => Err(Fatal::msg(format!("unrecognized %(subject) argument: {m}"))),
         },
+        // `%(body:)`: git takes the empty argument and shows nothing.
+        "body" if m.is_empty() => Ok(()),
         "body" => Err(Fatal::msg("%(body) does not take arguments".to_owned())),
         "raw" => match m {
             "size" => Ok(()),
@@ -152,10 +154,10 @@ pub fn check_modifier(name: &str, shown: &str, modifier: Option<&str>) -> Result
             _ if m.starts_with("trailers") => unsupported(),
             _ => Err(Fatal::msg(format!("unrecognized %(contents) argument: {m}"))),
         },
-        _ if name.ends_with("email") => match m {
-            "trim" | "localpart" => Ok(()),
-            "mailmap" => unsupported(),
-            _ => Err(Fatal::msg(format!("unrecognized %({shown}) argument: {m}"))),
+        _ if name.ends_with("email") => match email_options(m) {
+            Err(bad) => Err(Fatal::msg(format!("unrecognized %({shown}) argument: {bad}"))),
+            Ok(o) if o.mailmap => unsupported(),
+            Ok(_) => Ok(()),
         },
         _ if name.ends_with("name") => match m {
             "mailmap" => unsupported(),
@@ -275,7 +277,8 @@ pub fn value(
             let part = match (name, modifier) {
                 ("subject", Some("sanitize")) => sanitized(m.subject),
                 ("subject", _) | ("contents", Some("subject")) => subject(m.subject),
-                ("body", _) => text(m.body),
+                ("body", None) => text(m.body),
+                ("body", Some(_)) => String::new(),
                 ("contents", Some("body")) => text(m.body_without_signature),
                 ("contents", Some("signature")) => text(m.signature),
                 ("contents", Some(lines)) if lines.starts_with("lines=") => {
@@ -346,30 +349,66 @@ fn headers(data: &[u8]) -> Vec<(&[u8], &[u8])> {
 
 /// git's `copy_email`: `<a@b>`, or without brackets (`trim`), or only the
 /// part before `@` (`localpart`).
+/// The options of an email atom.
+#[derive(Default)]
+struct EmailOptions {
+    trim: bool,
+    localpart: bool,
+    mailmap: bool,
+}
+
+/// git's `person_email_atom_parser`: options by prefix (`trim`,
+/// `localpart`, `mailmap`), separated by commas; on error, the text from
+/// where the parse went wrong, as git shows it.
+fn email_options(m: &str) -> Result<EmailOptions, &str> {
+    let mut o = EmailOptions::default();
+    let mut rest = m;
+    // An empty argument is none.
+    if rest.is_empty() {
+        return Ok(o);
+    }
+    loop {
+        let (flag, after) = if let Some(r) = rest.strip_prefix("trim") {
+            (&mut o.trim, r)
+        } else if let Some(r) = rest.strip_prefix("localpart") {
+            (&mut o.localpart, r)
+        } else if let Some(r) = rest.strip_prefix("mailmap") {
+            (&mut o.mailmap, r)
+        } else {
+            return Err(rest);
+        };
+        *flag = true;
+        if after.is_empty() {
+            return Ok(o);
+        }
+        rest = after.strip_prefix(',').ok_or(after)?;
+    }
+}
+
+/// git's `copy_email`: `<…>` whole, or (`trim`) without the brackets, or
+/// (`localpart`) up to the `@`.
 fn email(line: &[u8], modifier: Option<&str>) -> String {
+    let o = modifier.and_then(|m| email_options(m).ok()).unwrap_or_default();
     let Some(start) = line.iter().position(|&b| b == b'<') else {
         return String::new();
     };
     let rest = &line[start..];
-    let out = match modifier {
-        Some("trim") | Some("localpart") => {
-            let rest = &rest[1..];
-            let end = if modifier == Some("localpart") {
-                rest.iter()
-                    .position(|&b| b == b'@')
-                    .or_else(|| rest.iter().position(|&b| b == b'>'))
-            } else {
-                rest.iter().position(|&b| b == b'>')
-            };
-            match end {
-                Some(e) => &rest[..e],
-                None => return String::new(),
-            }
+    let find = |b: u8| rest.iter().position(|&c| c == b);
+    let out = if o.localpart || o.trim {
+        let end = if o.localpart {
+            find(b'@').or_else(|| find(b'>'))
+        } else {
+            find(b'>')
+        };
+        match end {
+            Some(e) => &rest[1..e.max(1)],
+            None => return String::new(),
         }
-        _ => match rest.iter().position(|&b| b == b'>') {
+    } else {
+        match find(b'>') {
             Some(e) => &rest[..=e],
             None => return String::new(),
-        },
+        }
     };
     String::from_utf8_lossy(out).into_owned()
 }

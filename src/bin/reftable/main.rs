@@ -160,13 +160,25 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
     }
 }
 
+/// The command line, with git's `--end-of-options` (everything after it is
+/// an argument, not an option) spelled as clap's `--`.
+fn git_args() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(i) = args.iter().position(|a| a == "--end-of-options" || a == "--") {
+        if args[i] == "--end-of-options" {
+            args[i] = "--".into();
+        }
+    }
+    args
+}
+
 /// Parses the command line building only the parser of the subcommand
 /// named, for the commands scripts run thousands of times (building all of
 /// them costs more than a lookup). `None` when that does not apply or the
 /// line does not parse: the full parser then runs and reports as usual.
 fn parse_quick() -> Option<Cli> {
     use clap::{Args as _, FromArgMatches as _};
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let args = git_args();
     let mut i = 1;
     while let Some(a) = args.get(i).map(|a| a.as_encoded_bytes()) {
         match a {
@@ -189,6 +201,7 @@ fn parse_quick() -> Option<Cli> {
         .action(clap::ArgAction::Set)
         .value_parser(clap::value_parser!(PathBuf));
     let matches = clap::Command::new("reftable")
+        .args_override_self(true)
         .arg(dir)
         .subcommand(sub)
         .subcommand_required(true)
@@ -200,7 +213,7 @@ fn parse_quick() -> Option<Cli> {
 fn main() -> ExitCode {
     let parsed = match parse_quick() {
         Some(cli) => Ok(cli),
-        None => Cli::try_parse(),
+        None => Cli::try_parse_from(git_args()),
     };
     let cli = match parsed {
         Ok(c) => c,

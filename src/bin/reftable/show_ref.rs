@@ -9,36 +9,125 @@ use crate::repo::Repo;
 use crate::Fatal;
 use reftable::store::RefEntry;
 
+/// The value of an option given without one (`--abbrev`, not `--abbrev=`).
+const NONE: &str = "\u{1}";
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Show the HEAD reference, even if it would be filtered out.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_head")]
     head: bool,
+    #[arg(long = "no-head", hide = true)]
+    no_head: bool,
     /// Only show branches.
-    #[arg(long, alias = "heads")]
+    #[arg(long, alias = "heads", overrides_with = "no_branches")]
     branches: bool,
+    #[arg(long = "no-branches", alias = "no-heads", hide = true)]
+    no_branches: bool,
     /// Only show tags.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_tags")]
     tags: bool,
+    #[arg(long = "no-tags", hide = true)]
+    no_tags: bool,
     /// Dereference tags into object ids.
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, overrides_with = "no_dereference")]
     dereference: bool,
+    #[arg(long = "no-dereference", hide = true)]
+    no_dereference: bool,
     /// Only show the object id, with <n> digits.
-    #[arg(short = 's', long, num_args = 0..=1, default_missing_value = "0", require_equals = true)]
-    hash: Option<usize>,
+    #[arg(short = 's', long, value_name = "n", num_args = 0..=1, default_missing_value = NONE, require_equals = true, action = clap::ArgAction::Append)]
+    hash: Vec<String>,
+    /// As git's (its callback runs for the negation too): only the object id.
+    #[arg(long = "no-hash", hide = true)]
+    no_hash: bool,
     /// Use <n> digits to display object names.
-    #[arg(long, num_args = 0..=1, default_missing_value = "7", require_equals = true)]
-    abbrev: Option<usize>,
+    #[arg(long, value_name = "n", num_args = 0..=1, default_missing_value = NONE, require_equals = true, overrides_with = "no_abbrev")]
+    abbrev: Option<String>,
+    #[arg(long = "no-abbrev", hide = true)]
+    no_abbrev: bool,
     /// Stricter reference checking: exact ref paths.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_verify")]
     verify: bool,
+    #[arg(long = "no-verify", hide = true)]
+    no_verify: bool,
     /// Check for reference existence without resolving.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_exists")]
     exists: bool,
+    #[arg(long = "no-exists", hide = true)]
+    no_exists: bool,
+    /// Print the lines of standard input whose ref (the last word, without
+    /// `^{}`; under <pattern> if given) does not exist here.
+    #[arg(long = "exclude-existing", value_name = "pattern", num_args = 0..=1, default_missing_value = "", require_equals = true)]
+    exclude_existing: Option<String>,
     /// Do not print results.
-    #[arg(short, long)]
+    #[arg(short, long, overrides_with = "no_quiet")]
     quiet: bool,
+    #[arg(long = "no-quiet", hide = true)]
+    no_quiet: bool,
     patterns: Vec<String>,
+}
+
+/// How many hex digits of an id to show.
+#[derive(Clone, Copy)]
+enum Digits {
+    /// All (a length of 0).
+    Full,
+    /// git's automatic length (`--abbrev` alone).
+    Auto,
+    /// At least this many, more where needed to be unique.
+    At(usize),
+}
+
+/// git's `parse_opt_abbrev_cb` of `--<option>=<n>`, as `strtol` reads it:
+/// 0 is the full id, anything else at least 4.
+fn abbrev_arg(option: &str, n: &str) -> Result<Digits, Fatal> {
+    let t = n.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Fatal::usage(format!("option `{option}' expects a numerical value")));
+    }
+    let v: i64 = t
+        .parse()
+        .unwrap_or(if t.starts_with('-') { i64::MIN } else { i64::MAX });
+    Ok(match v {
+        0 => Digits::Full,
+        v if v < 4 => Digits::At(4),
+        v => Digits::At(v.min(64) as usize),
+    })
+}
+
+/// git's `cmd_show_ref__exclude_existing`: each line of `input` whose ref
+/// (its last word, `^{}` taken off the line) is under `pattern`, is a ref
+/// name (others are warned of) and names no ref here.
+fn exclude_existing(repo: &Repo, pattern: &str, input: &[u8], out: &mut dyn Write) -> Result<i32, Fatal> {
+    let mut existing = std::collections::HashSet::new();
+    repo.for_each_entry("refs/", &mut |e| {
+        if let RefEntry::Ref(r) = e {
+            existing.insert(r.name.as_bstr().to_owned());
+        }
+        true
+    })?;
+    for line in input.split_inclusive(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"^{}").unwrap_or(line);
+        let start = line
+            .iter()
+            .rposition(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .map_or(0, |i| i + 1);
+        let name = &line[start..];
+        if !name.starts_with(pattern.as_bytes()) {
+            continue;
+        }
+        if gix_validate::reference::name(name.as_bstr()).is_err() || !name.contains(&b'/') {
+            eprintln!("warning: ref '{}' ignored", crate::reportable(&name.to_str_lossy()));
+            continue;
+        }
+        if !existing.contains(name.as_bstr()) {
+            out.write_all(line)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(0)
 }
 
 /// Git's pattern match: the pattern matches a tail of the name made of whole components.
@@ -46,7 +135,41 @@ fn matches(name: &str, pattern: &str) -> bool {
     name == pattern || (name.ends_with(pattern) && name.as_bytes()[name.len() - pattern.len() - 1] == b'/')
 }
 
-pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+    // Every -s/--hash asks for ids only; the last one with <n> sets the digits.
+    let hash_only = a.no_hash || !a.hash.is_empty();
+    let hash_digits = match a.hash.iter().rev().find(|h| *h != NONE) {
+        Some(n) => Some(abbrev_arg("hash", n)?),
+        None => None,
+    };
+    // `--abbrev` alone: git's automatic length.
+    let abbrev = match a.abbrev.as_deref() {
+        Some(NONE) => Some(Digits::Auto),
+        Some(n) => Some(abbrev_arg("abbrev", n)?),
+        None => None,
+    };
+    if a.no_abbrev {
+        a.abbrev = Some("0".into());
+    }
+    let modes = [
+        (a.exclude_existing.is_some(), "--exclude-existing"),
+        (a.verify, "--verify"),
+        (a.exists, "--exists"),
+    ];
+    match modes.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect::<Vec<_>>()[..] {
+        [x, y] => return Err(Fatal::msg(format!("options '{x}' and '{y}' cannot be used together"))),
+        [x, y, z] => {
+            return Err(Fatal::msg(format!(
+                "options '{x}', '{y}', and '{z}' cannot be used together"
+            )))
+        }
+        _ => {}
+    }
+    if let Some(pattern) = &a.exclude_existing {
+        let mut input = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut input)?;
+        return exclude_existing(repo, pattern, &input, out);
+    }
     if a.exists {
         let name = match a.patterns.as_slice() {
             [name] => name,
@@ -61,10 +184,14 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             }
         });
     }
-    let digits = a.hash.filter(|&n| n > 0).or(a.abbrev);
+    let digits = hash_digits
+        .filter(|d| !matches!(d, Digits::Full))
+        .or(abbrev)
+        .unwrap_or(Digits::Full);
     let hex = |id: gix_hash::ObjectId| match digits {
-        Some(n) if n > 0 => repo.abbrev(id, Some(n)),
-        _ => id.to_string(),
+        Digits::Full => id.to_string(),
+        Digits::Auto => repo.abbrev(id, None),
+        Digits::At(n) => repo.abbrev(id, Some(n)),
     };
     // `id`: what `r` resolves to (callers leave out refs that resolve to nothing).
     let show = |r: &Reference, id: gix_hash::ObjectId, out: &mut dyn Write| -> Result<(), Fatal> {
@@ -76,18 +203,15 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         if a.quiet {
             return Ok(());
         }
-        if a.hash.is_some() {
+        if hash_only {
             writeln!(out, "{}", hex(id))?;
         } else {
             writeln!(out, "{} {name}", hex(id))?;
         }
         if a.dereference {
             if let Some(p) = repo.peel(r, id) {
-                if a.hash.is_some() {
-                    writeln!(out, "{}", hex(p))?;
-                } else {
-                    writeln!(out, "{} {name}^{{}}", hex(p))?;
-                }
+                // With the name even when only ids are shown, as git.
+                writeln!(out, "{} {name}^{{}}", hex(p))?;
             }
         }
         Ok(())

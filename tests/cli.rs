@@ -2473,3 +2473,109 @@ fn for_each_ref_dates_as_git() {
         }
     }
 }
+
+/// show-ref's less common options against git: `--exclude-existing[=<pattern>]`
+/// over standard input (`^{}` lines, leading words, bad names warned of),
+/// the modes git refuses together, `--no-…` forms, `-s`/`--hash[=<n>]` and
+/// `--abbrev[=<n>]` (git's numbers: 0, below 4, not a number), `-d` with
+/// `-s`, and `--end-of-options`: stdout, exit code and first line of stderr.
+#[test]
+fn show_ref_options_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "sr", &["--ref-format=reftable"]);
+    make_commits(&dir, 2);
+    for args in [
+        &["branch", "feature", "HEAD~1"][..],
+        &["tag", "-a", "-m", "t", "v1", "HEAD~1"],
+        &["tag", "light"],
+    ] {
+        git_out(&dir, args);
+    }
+    let stdin = "x refs/heads/main\nrefs/heads/gone\nabc refs/tags/v1^{}\nrefs/tags/new^{}\n\
+                 refs/heads/f*\nmain\nheads/main\n\n  spaced\trefs/remotes/o/x\n";
+    for args in [
+        &["show-ref", "--exclude-existing"][..],
+        &["show-ref", "--exclude-existing=refs/tags"],
+        &["show-ref", "--exclude-existing="],
+        &["show-ref", "--exclude-existing", "--verify"],
+        &["show-ref", "--exclude-existing", "--verify", "--exists"],
+        &["show-ref", "--verify", "--exists", "refs/heads/main"],
+        &["show-ref", "--head", "--no-head"],
+        &["show-ref", "--tags", "--no-tags", "--heads", "--no-heads", "--branches"],
+        &["show-ref", "-d", "--no-dereference"],
+        &["show-ref", "-d", "-s"],
+        &["show-ref", "--hash=4", "--hash"],
+        &["show-ref", "--hash=4", "-s", "--dereference"],
+        &["show-ref", "--hash=-1"],
+        &["show-ref", "--hash=0"],
+        &["show-ref", "--hash=x"],
+        &["show-ref", "--hash="],
+        &["show-ref", "--no-hash"],
+        &["show-ref", "--abbrev"],
+        &["show-ref", "--abbrev=2"],
+        &["show-ref", "--abbrev="],
+        &["show-ref", "--abbrev=6", "--no-abbrev"],
+        &["show-ref", "--verify", "--quiet", "--no-quiet", "refs/heads/nope"],
+        &["show-ref", "--verify", "--no-verify", "main"],
+        &["show-ref", "--end-of-options", "main"],
+        &["show-ref", "--end-of-options", "--head"],
+        &["show-ref", "-q", "-q", "--", "--end-of-options"],
+    ] {
+        let (x, y) = (ours(&dir, args, Some(stdin)), theirs(&dir, args, Some(stdin)));
+        assert_eq!(
+            (&x.stdout, x.code),
+            (&y.stdout, y.code),
+            "{args:?}: {} / {}",
+            x.stderr,
+            y.stderr
+        );
+        if args.contains(&"--exclude-existing") || args.contains(&"--exclude-existing=refs/tags") {
+            assert_eq!(x.stderr, y.stderr, "{args:?}");
+        } else {
+            assert_eq!(x.stderr.lines().next(), y.stderr.lines().next(), "{args:?}");
+        }
+    }
+}
+
+/// symbolic-ref reading chains of symrefs as git: four targets followed at
+/// most (a longer chain or a loop is "No such ref"), `--no-recurse` one
+/// level, `--recurse` and the `--no-…` forms: stdout, exit code, stderr.
+#[test]
+fn symbolic_ref_chains_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "sym", &["--ref-format=reftable"]);
+    make_commits(&dir, 1);
+    for (name, target) in [
+        ("refs/heads/loop", "refs/heads/loop"),
+        ("refs/heads/c1", "refs/heads/c2"),
+        ("refs/heads/c2", "refs/heads/c3"),
+        ("refs/heads/c3", "refs/heads/c4"),
+        ("refs/heads/c4", "refs/heads/c5"),
+        ("refs/heads/c5", "refs/heads/main"),
+        ("refs/heads/dangling", "refs/heads/nothere"),
+    ] {
+        git_out(&dir, &["symbolic-ref", name, target]);
+    }
+    for name in [
+        "refs/heads/loop",
+        "refs/heads/c1",
+        "refs/heads/c2",
+        "refs/heads/dangling",
+        "HEAD",
+    ] {
+        for options in [
+            &[][..],
+            &["-q"],
+            &["--short"],
+            &["--no-recurse"],
+            &["--no-recurse", "--recurse"],
+            &["--quiet", "--no-quiet", "--short", "--no-short"],
+        ] {
+            let mut args = vec!["symbolic-ref"];
+            args.extend(options);
+            args.push(name);
+            let (x, y) = (ours(&dir, &args, None), theirs(&dir, &args, None));
+            assert_same_outcome(&x, &y, &format!("{args:?}"));
+        }
+    }
+}

@@ -16,17 +16,25 @@ pub struct Args {
     #[arg(short = 'm')]
     message: Option<String>,
     /// Delete the symbolic ref.
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, overrides_with = "no_delete")]
     delete: bool,
+    #[arg(long = "no-delete", hide = true)]
+    no_delete: bool,
     /// Do not complain if <name> is not a symbolic ref.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, overrides_with = "no_quiet")]
     quiet: bool,
+    #[arg(long = "no-quiet", hide = true)]
+    no_quiet: bool,
     /// Shorten the output (refs/heads/main -> main).
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_short")]
     short: bool,
+    #[arg(long = "no-short", hide = true)]
+    no_short: bool,
     /// Follow symbolic refs (the default); --no-recurse stops after one level.
-    #[arg(long)]
+    #[arg(long, overrides_with = "recurse")]
     no_recurse: bool,
+    #[arg(long, hide = true, overrides_with = "no_recurse")]
+    recurse: bool,
     /// <name> [<ref>].
     args: Vec<String>,
 }
@@ -53,11 +61,15 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                 }
             };
             if !a.no_recurse {
-                for _ in 0..5 {
-                    match repo.exact(target.as_bstr()).map(|r| r.target) {
-                        Some(Target::Symbolic(t)) => target = t,
-                        _ => break,
+                // git's `refs_resolve_ref_unsafe`: five reads at most (this
+                // name and four targets); a fifth symref is a loop or too deep.
+                let mut reads = 1;
+                while let Some(Target::Symbolic(t)) = repo.exact(target.as_bstr()).map(|r| r.target) {
+                    reads += 1;
+                    if reads == 5 {
+                        return Err(Fatal::msg(format!("No such ref: {name}")));
                     }
+                    target = t;
                 }
             }
             let t = target.as_bstr().to_str_lossy();

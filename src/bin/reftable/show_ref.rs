@@ -43,6 +43,7 @@ pub struct Args {
     /// Use <n> digits to display object names.
     #[arg(long, value_name = "n", num_args = 0..=1, default_missing_value = NONE, require_equals = true, overrides_with = "no_abbrev")]
     abbrev: Option<String>,
+    /// `--abbrev`'s negation (the full id): clap drops an earlier `--abbrev`.
     #[arg(long = "no-abbrev", hide = true)]
     no_abbrev: bool,
     /// Stricter reference checking: exact ref paths.
@@ -135,7 +136,7 @@ fn matches(name: &str, pattern: &str) -> bool {
     name == pattern || (name.ends_with(pattern) && name.as_bytes()[name.len() - pattern.len() - 1] == b'/')
 }
 
-pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
+pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
     // Every -s/--hash asks for ids only; the last one with <n> sets the digits.
     let hash_only = a.no_hash || !a.hash.is_empty();
     let hash_digits = match a.hash.iter().rev().find(|h| *h != NONE) {
@@ -148,9 +149,6 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         Some(n) => Some(abbrev_arg("abbrev", n)?),
         None => None,
     };
-    if a.no_abbrev {
-        a.abbrev = Some("0".into());
-    }
     let modes = [
         (a.exclude_existing.is_some(), "--exclude-existing"),
         (a.verify, "--verify"),

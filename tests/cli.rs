@@ -232,6 +232,8 @@ const READ_CASES: &[&[&str]] = &[
     &["reflog", "show", "feature"],
     &["reflog", "exists", "refs/heads/main"],
     &["reflog", "exists", "refs/heads/nope"],
+    &["reflog", "exists", "a..b"],
+    &["reflog", "exists", "refs/heads/main", "extra", "ignored"],
     &["reflog", "show", "refs/heads/nope"],
 ];
 

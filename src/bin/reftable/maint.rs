@@ -54,7 +54,12 @@ pub enum Reflog {
         args: Vec<String>,
     },
     /// Exit 0 if the reference has a reflog.
-    Exists { name: String },
+    Exists {
+        name: String,
+        /// Ignored, as git ignores them.
+        #[arg(hide = true)]
+        rest: Vec<String>,
+    },
     /// Delete entries given as <ref>@{<n>}.
     Delete {
         #[command(flatten)]
@@ -376,7 +381,11 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             }
             Ok(0)
         }
-        Reflog::Exists { name } => {
+        Reflog::Exists { name, .. } => {
+            // git's `check_refname_format` with one-level names allowed.
+            if gix_validate::reference::name_partial(name.as_str().into()).is_err() {
+                return Err(Fatal::msg(format!("invalid ref format: {name}")));
+            }
             let exists = gix_ref::FullName::try_from(name.as_str())
                 .ok()
                 .map(|n| repo.refs.reflog_exists(n.as_ref()).unwrap_or(false))

@@ -1,10 +1,7 @@
 //! git's colour values (`color.c`): `%(color:<value>)` in for-each-ref
 //! formats and the `--color[=<when>]` option.
 
-/// git's `isspace`: space, tab, LF and CR only.
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
-}
+use crate::ctype::is_space;
 
 /// A foreground or background colour.
 #[derive(Clone, Copy, PartialEq)]

@@ -391,7 +391,7 @@ impl<'a> Ctx<'a> {
             ("objecttype", _) => type_name(id.and_then(|i| self.repo.kind(i))).to_owned(),
             (_, None) => id.map(|i| i.to_string()).unwrap_or_default(),
             (_, Some("short")) => id.map(|i| self.repo.abbrev(i, None)).unwrap_or_default(),
-            (_, Some(m)) => match m.strip_prefix("short=").and_then(crate::nesting::strtoul_ui) {
+            (_, Some(m)) => match m.strip_prefix("short=").and_then(crate::ctype::strtoul_ui) {
                 Some(n) => id.map(|i| self.repo.abbrev(i, Some(n as usize))).unwrap_or_default(),
                 None => String::new(),
             },

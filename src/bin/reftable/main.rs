@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 
 mod color;
+mod ctype;
 mod dump;
 mod for_each_ref;
 mod ident;

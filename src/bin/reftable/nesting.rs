@@ -8,6 +8,7 @@
 //! atoms outside every block, and to an outermost block as a whole when it
 //! closes.
 
+use crate::ctype::{is_space, strtoul_ui};
 use crate::Fatal;
 
 /// Where `%(align)` puts the text in its width.
@@ -37,20 +38,6 @@ pub(crate) enum Control {
     Then,
     Else,
     End,
-}
-
-/// git's `strtoul_ui`: leading white space and `+` are taken, `-` anywhere
-/// is not, and the value must fit 32 bits.
-pub(crate) fn strtoul_ui(s: &str) -> Option<u32> {
-    if s.contains('-') {
-        return None;
-    }
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok()
 }
 
 fn position(s: &str) -> Option<Position> {
@@ -239,8 +226,7 @@ impl<'f> Blocks<'f> {
                 st.satisfied = match st.cond {
                     Cond::Equals(s) => s == text,
                     Cond::NotEquals(s) => s != text,
-                    // git's `isspace`: space, tab, LF and CR only.
-                    Cond::NonEmpty => !text.iter().all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')),
+                    Cond::NonEmpty => !text.iter().all(|&c| is_space(c)),
                 };
                 text.clear();
             }

@@ -113,7 +113,7 @@ struct DateMode {
 pub fn check_oid_modifier(shown: &str, m: &str) -> Result<(), Fatal> {
     match m.strip_prefix("short=") {
         _ if m == "short" => Ok(()),
-        Some(n) => match crate::nesting::strtoul_ui(n) {
+        Some(n) => match crate::ctype::strtoul_ui(n) {
             Some(v) if v > 0 => Ok(()),
             _ => Err(Fatal::msg(format!("positive value expected '{n}' in %({shown}:{m})"))),
         },
@@ -246,7 +246,7 @@ pub fn value(
             Some(n) => abbrev(
                 &hex,
                 n.strip_prefix('=')
-                    .and_then(crate::nesting::strtoul_ui)
+                    .and_then(crate::ctype::strtoul_ui)
                     .map(|n| n as usize),
             ),
             None => hex.into_owned(),

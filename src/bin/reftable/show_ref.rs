@@ -82,14 +82,8 @@ enum Digits {
 /// git's `parse_opt_abbrev_cb` of `--<option>=<n>`, as `strtol` reads it:
 /// 0 is the full id, anything else at least 4.
 fn abbrev_arg(option: &str, n: &str) -> Result<Digits, Fatal> {
-    let t = n.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Fatal::usage(format!("option `{option}' expects a numerical value")));
-    }
-    let v: i64 = t
-        .parse()
-        .unwrap_or(if t.starts_with('-') { i64::MIN } else { i64::MAX });
+    let v =
+        crate::ctype::strtol(n).ok_or_else(|| Fatal::usage(format!("option `{option}' expects a numerical value")))?;
     Ok(match v {
         0 => Digits::Full,
         v if v < 4 => Digits::At(4),
@@ -113,7 +107,7 @@ fn exclude_existing(repo: &Repo, pattern: &str, input: &[u8], out: &mut dyn Writ
         let line = line.strip_suffix(b"^{}").unwrap_or(line);
         let start = line
             .iter()
-            .rposition(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .rposition(|&c| crate::ctype::is_space(c))
             .map_or(0, |i| i + 1);
         let name = &line[start..];
         if !name.starts_with(pattern.as_bytes()) {

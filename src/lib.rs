@@ -17,3 +17,15 @@ pub mod store;
 pub mod backend {
     pub use crate::store::backend::*;
 }
+
+// The store's entry points at the crate root, by the names gix users look
+// for: `reftable::Store`, `reftable::open(&repo)`, `reftable::init`,
+// `reftable::migrate`.
+pub use store::backend::open;
+pub use store::{init, migrate, InitOptions, MigrateReport, RefFormat, Store};
+
+/// The README's Rust examples, compiled (and the one not marked `no_run`
+/// run) by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

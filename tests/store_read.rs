@@ -167,3 +167,36 @@ fn reflogs_match_git() {
         assert!(store.reflog_iter("refs/heads/nope").unwrap().is_none());
     }
 }
+
+/// The crate-root entry points (`reftable::Store`, `reftable::open`) and
+/// lookups taking gix-ref's name types as gix-ref's `file::Store` does.
+#[test]
+fn entry_points_take_gix_names() {
+    let (_tmp, dir) = fixture_copy("sha1.git");
+    let store = reftable::Store::at(&dir, gix_hash::Kind::Sha1).unwrap();
+    let full: gix_ref::FullName = "refs/heads/main".try_into().unwrap();
+    let by_str = store.find("main").unwrap();
+    assert_eq!(store.find(&full).unwrap(), by_str);
+    assert_eq!(store.find(full.as_ref()).unwrap(), by_str);
+    assert_eq!(store.try_find(full.as_bstr()).unwrap(), Some(by_str.clone()));
+    let partial: &gix_ref::PartialNameRef = "main".try_into().unwrap();
+    assert_eq!(store.find(partial).unwrap(), by_str);
+    assert_eq!(store.find(String::from("refs/heads/main")).unwrap(), by_str);
+    assert!(store.reflog_exists(&full).unwrap());
+    assert_eq!(
+        store.reflog_iter(&full).unwrap().unwrap().count(),
+        store.reflog_iter_rev("refs/heads/main").unwrap().unwrap().count()
+    );
+    let platform = store.iter().unwrap();
+    let heads = |it: reftable::store::RefIter<'_>| it.map(|r| r.unwrap().name).collect::<Vec<_>>();
+    let by_bytes = heads(platform.prefixed(b"refs/heads/").unwrap());
+    assert!(by_bytes.contains(&full));
+    assert_eq!(heads(platform.prefixed("refs/heads/").unwrap()), by_bytes);
+    let rel: &gix::path::RelativePath = "refs/heads/".try_into().unwrap();
+    assert_eq!(heads(platform.prefixed(rel).unwrap()), by_bytes);
+
+    let repo = gix::open(&dir).unwrap();
+    let refs = reftable::open(&repo).unwrap();
+    let head = refs.find_ref("HEAD".into()).unwrap();
+    assert_eq!(head.name.as_bstr(), "HEAD");
+}

@@ -8,7 +8,7 @@ use gix_ref::Reference;
 use std::sync::Arc;
 
 use super::worktree::is_per_worktree;
-use super::{Error, Store};
+use super::{AsName, Error, Store};
 use crate::format::Table;
 use crate::merged::{Merged, MergedRefIter};
 
@@ -42,8 +42,8 @@ impl<'s> Platform<'s> {
     }
 
     /// References whose full name starts with `prefix`, found by seeking.
-    pub fn prefixed(&self, prefix: &[u8]) -> Result<RefIter<'_>, Error> {
-        let stored = self.store.ns_in(prefix);
+    pub fn prefixed(&self, prefix: impl AsName) -> Result<RefIter<'_>, Error> {
+        let stored = self.store.ns_in(prefix.as_name());
         let prefix = stored.as_slice();
         let mut sources = Vec::with_capacity(2);
         let kind = self.store.object_hash;

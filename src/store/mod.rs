@@ -7,6 +7,7 @@ pub mod bulk;
 mod error;
 mod iter;
 mod maintenance;
+mod name_arg;
 mod parfs;
 mod reflog;
 mod repo;
@@ -16,6 +17,7 @@ mod worktree;
 pub use error::Error;
 pub use iter::{Platform, RefEntry, RefIter};
 pub use maintenance::{ExpireOptions, Problem};
+pub use name_arg::AsName;
 pub use reflog::{normalize_reflog_message, ReflogIter};
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
 pub use transaction::Transaction;
@@ -356,8 +358,8 @@ impl Store {
     /// Finds `name`, a full or partial name, resolved by git's rules:
     /// `name`, `refs/name`, `refs/tags/name`, `refs/heads/name`,
     /// `refs/remotes/name`, `refs/remotes/name/HEAD`.
-    pub fn try_find(&self, name: impl AsRef<[u8]>) -> Result<Option<Reference>, Error> {
-        let name = name.as_ref();
+    pub fn try_find(&self, name: impl AsName) -> Result<Option<Reference>, Error> {
+        let name = name.as_name();
         validate_partial(name)?;
         let mut stacks = worktree::Stacks::open(self)?;
         let linked = self.is_linked_worktree();
@@ -373,8 +375,8 @@ impl Store {
     }
 
     /// Like [`try_find`](Self::try_find), failing with [`Error::NotFound`].
-    pub fn find(&self, name: impl AsRef<[u8]>) -> Result<Reference, Error> {
-        let n = name.as_ref();
+    pub fn find(&self, name: impl AsName) -> Result<Reference, Error> {
+        let n = name.as_name();
         self.try_find(n)?.ok_or_else(|| Error::NotFound {
             name: n.to_str_lossy().into_owned(),
         })

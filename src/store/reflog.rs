@@ -4,7 +4,7 @@ use gix_ref::bstr::ByteSlice;
 use gix_ref::log::Line;
 
 use super::worktree::{route, Stacks};
-use super::{oid, Error, Store};
+use super::{oid, AsName, Error, Store};
 use crate::format::{LogRecord, LogValue};
 
 /// Reflog entries of one reference; see [`Store::reflog_iter`].
@@ -60,9 +60,9 @@ pub(crate) fn seconds_to_tz(offset: i32) -> i16 {
 
 impl Store {
     /// Whether `name` (a full name) has reflog entries.
-    pub fn reflog_exists(&self, name: impl AsRef<[u8]>) -> Result<bool, Error> {
+    pub fn reflog_exists(&self, name: impl AsName) -> Result<bool, Error> {
         let mut stacks = Stacks::open(self)?;
-        let stored = self.ns_in(name.as_ref());
+        let stored = self.ns_in(name.as_name());
         let (which, name) = route(&stored, self.is_linked_worktree());
         let stack = stacks.get(self, &which)?;
         let mut it = stack.merged().seek_log(name)?;
@@ -109,8 +109,8 @@ impl Store {
     }
 
     /// The reflog of `name`, oldest entry first.
-    pub fn reflog_iter(&self, name: impl AsRef<[u8]>) -> Result<Option<ReflogIter>, Error> {
-        let mut lines = self.reflog_lines(name.as_ref())?;
+    pub fn reflog_iter(&self, name: impl AsName) -> Result<Option<ReflogIter>, Error> {
+        let mut lines = self.reflog_lines(name.as_name())?;
         if lines.is_empty() {
             return Ok(None);
         }
@@ -121,8 +121,8 @@ impl Store {
     }
 
     /// The reflog of `name`, newest entry first.
-    pub fn reflog_iter_rev(&self, name: impl AsRef<[u8]>) -> Result<Option<ReflogIter>, Error> {
-        let lines = self.reflog_lines(name.as_ref())?;
+    pub fn reflog_iter_rev(&self, name: impl AsName) -> Result<Option<ReflogIter>, Error> {
+        let lines = self.reflog_lines(name.as_name())?;
         if lines.is_empty() {
             return Ok(None);
         }

@@ -6,6 +6,7 @@
 
 mod color;
 mod ctype;
+mod date;
 mod dump;
 mod for_each_ref;
 mod ident;

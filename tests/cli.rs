@@ -2581,3 +2581,125 @@ fn symbolic_ref_chains_as_git() {
         }
     }
 }
+
+/// `reflog show` with `git log -g`'s options, against git: several refs
+/// merged newest first, `--all`, counts and skips, abbreviation, dates,
+/// every built-in format but the e-mail ones, and user formats with
+/// commit, person and reflog placeholders; stdout, exit code and stderr.
+#[test]
+fn reflog_show_options_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "rs", &["--ref-format=reftable"]);
+    let at = |t: u64, tz: &str, args: &[&str]| {
+        let date = format!("{t} {tz}");
+        let out = git(&dir)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let t = 1_700_000_000;
+    for i in 1..=3 {
+        let msg = format!("subject {i}\nsecond line\n\nbody\tpara {i}\nmore  \n\n");
+        at(t + i * 1000, "+0130", &["commit", "-q", "--allow-empty", "-m", &msg]);
+    }
+    at(t + 5000, "-0700", &["checkout", "-q", "-b", "side"]);
+    at(t + 6000, "-0700", &["commit", "-q", "--allow-empty", "-m", "s1"]);
+    at(t + 7000, "+0000", &["checkout", "-q", "main"]);
+    at(t + 8000, "+0000", &["reset", "-q", "--hard", "HEAD~1"]);
+    at(t + 9000, "+0000", &["tag", "-a", "-m", "tag", "v1", "HEAD"]);
+    at(
+        t + 9100,
+        "+0000",
+        &["update-ref", "--create-reflog", "-m", "lw", "refs/tags/lw", "HEAD"],
+    );
+    at(
+        t + 9200,
+        "+0000",
+        &["update-ref", "-m", "to a tag", "refs/tags/lw", "v1"],
+    );
+    at(
+        t + 9300,
+        "+0000",
+        &["merge", "-q", "--no-ff", "-m", "merge\tside", "side"],
+    );
+    at(
+        t + 9400,
+        "+0000",
+        &["commit", "-q", "--allow-empty", "--allow-empty-message", "-m", ""],
+    );
+    at(
+        t + 9500,
+        "+0000",
+        &["update-ref", "-m", "remote", "refs/remotes/origin/main", "HEAD"],
+    );
+    at(
+        t + 9600,
+        "+0000",
+        &["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"],
+    );
+    at(t + 9700, "+0000", &["checkout", "-q", "--detach", "HEAD~1"]);
+    let format = "%h %H %t %T %p %P|%an %ae %al %ad %aD %ar %at %ai %aI %as|%cn %ce %cd %ct|%s|%f|%b|%B|\
+                  %gd %gD %gs %gn %ge %gN %gE|%m %e %x41 %% %n%+s%-b% h %C(auto)%h %Cred %q %gx %";
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["reflog"],
+        vec!["reflog", "-2"],
+        vec!["reflog", "show", "side", "main", "HEAD"],
+        vec!["reflog", "show", "main", "side", "-n", "3", "--skip=1"],
+        vec!["reflog", "show", "--all"],
+        vec!["reflog", "show", "lw"],
+        vec!["reflog", "show", "v1"],
+        vec!["reflog", "show", "origin/HEAD"],
+        vec!["reflog", "show", "origin"],
+        vec!["reflog", "show", "@{1}"],
+        vec!["reflog", "show", "side@{1}"],
+        vec!["reflog", "show", "side@{5}"],
+        vec!["reflog", "show", "nosuch"],
+        vec!["reflog", "show", "--abbrev=12", "--date=iso"],
+        vec!["reflog", "show", "--no-abbrev", "--date=relative"],
+        vec!["reflog", "show", "--oneline", "--date=raw", "side"],
+        vec!["reflog", "show", "--pretty=medium"],
+        vec!["reflog", "show", "--pretty=short", "--no-abbrev-commit"],
+        vec!["reflog", "show", "--pretty=full"],
+        vec!["reflog", "show", "--pretty=fuller", "--date=iso-strict"],
+        vec!["reflog", "show", "--pretty=raw"],
+        vec!["reflog", "show", "--pretty=raw", "--pretty"],
+        vec!["reflog", "show", "--pretty=reference", "--pretty=format:%ad"],
+        vec!["reflog", "show", "--pretty=fu"],
+        vec!["reflog", "show", "--pretty=nope"],
+        vec!["reflog", "show", "--format=", "-3"],
+        vec!["reflog", "show", "--pretty=format:%h", "-z"],
+        vec!["reflog", "show", "--color=always", "--pretty=medium", "-2"],
+        vec![
+            "reflog",
+            "show",
+            "--color=always",
+            "--format=%C(auto)%h %C(red bold)x%Creset %Cgreen%h",
+        ],
+        vec!["reflog", "show", "--expand-tabs=4", "--pretty=medium"],
+        vec!["reflog", "show", "--end-of-options", "side"],
+        vec!["reflog", "show", "--max-count=abc"],
+        vec!["reflog", "show", "--unknown-option"],
+    ];
+    let run = |mut c: Command, args: &[&str]| {
+        c.args(args).env("GIT_TEST_DATE_NOW", "1700100000");
+        let out = c.output().unwrap();
+        Outcome {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let full = format!("--format={format}");
+    let with_format = vec!["reflog", "show", full.as_str(), "--date=short", "HEAD", "side"];
+    for args in cases.iter().chain([&with_format]) {
+        let (x, y) = (run(ours_cmd(&dir), args), run(git(&dir), args));
+        assert_same_outcome(&x, &y, &format!("{args:?}"));
+    }
+}

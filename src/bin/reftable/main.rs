@@ -16,6 +16,7 @@ mod nesting;
 mod object_atoms;
 mod progress;
 mod reach;
+mod reflog_show;
 mod remote;
 mod repo;
 mod show_ref;

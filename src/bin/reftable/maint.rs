@@ -10,17 +10,14 @@ use reftable::store::{RefFormat, Store};
 use crate::repo::Repo;
 use crate::Fatal;
 
-/// `reflog show`, also what `reflog` alone does.
+/// `reflog show`, also what `reflog` alone does: `git log -g` arguments.
 #[derive(clap::Args)]
 pub struct ShowArgs {
-    /// Print full object names.
-    #[arg(long)]
-    no_abbrev_commit: bool,
-    /// Show at most <n> entries.
-    #[arg(short = 'n', long = "max-count")]
-    max_count: Option<usize>,
-    #[arg(default_value = "HEAD")]
-    name: String,
+    /// Options (`-<n>`, `-n`, `--max-count`, `--skip`, `--all`, `--abbrev[=<n>]`, `--[no-]abbrev-commit`,
+    /// `--date=<format>`, `--pretty[=<format>]`, `--format=<format>`, `--oneline`, `--color[=<when>]`) and refs
+    /// (HEAD by default; `<ref>@{<n>}` starts at entry n).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    args: Vec<String>,
 }
 
 /// What `reflog delete` and `reflog expire` do with the entries they keep.
@@ -266,85 +263,9 @@ fn log_name(repo: &Repo, name: &str) -> Option<String> {
     Some(r.name.as_bstr().to_str_lossy().into_owned())
 }
 
-/// git's error for a name that is neither a revision nor a path, with its hint.
-fn ambiguous(name: &str) -> Fatal {
-    Fatal::msg(format!(
-        "ambiguous argument '{name}': unknown revision or path not in the working tree.\n\
-         Use '--' to separate paths from revisions, like this:\n\
-         'git <command> [<revision>...] -- [<file>...]'"
-    ))
-}
-
 pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fatal> {
     match cmd {
-        Reflog::Show(ShowArgs {
-            no_abbrev_commit,
-            max_count,
-            name,
-        }) => {
-            // `<ref>@{<n>}` starts at entry n.
-            let (name, skip) = match name
-                .strip_suffix('}')
-                .and_then(|s| s.rsplit_once("@{"))
-                .and_then(|(n, i)| Some((n, i.parse::<usize>().ok()?)))
-            {
-                Some((n, i)) if !n.is_empty() => (n.to_owned(), i),
-                // `@{<n>}`: the branch HEAD is on.
-                Some((_, i)) => match repo.exact("HEAD".into()).map(|h| h.target) {
-                    Some(gix_ref::Target::Symbolic(t)) => (t.as_bstr().to_str_lossy().into_owned(), i),
-                    _ => ("HEAD".to_owned(), i),
-                },
-                None => (name, 0),
-            };
-            let Some(full) = log_name(repo, &name) else {
-                return Err(ambiguous(&name));
-            };
-            // Like git, the name must resolve to an object (an unborn HEAD does not).
-            if let Some(r) = repo.exact(full.as_str().into()) {
-                if repo.resolve(&r).is_none() {
-                    if let (true, gix_ref::Target::Symbolic(t)) = (full == "HEAD", &r.target) {
-                        let branch = t.as_bstr().to_str_lossy();
-                        let branch = branch.strip_prefix("refs/heads/").unwrap_or(&branch).to_owned();
-                        return Err(Fatal::msg(format!(
-                            "your current branch '{branch}' does not have any commits yet"
-                        )));
-                    }
-                    return Err(ambiguous(&name));
-                }
-            }
-            let fname = gix_ref::FullName::try_from(full.as_str()).map_err(|e| Fatal::msg(e.to_string()))?;
-            let lines = repo
-                .refs
-                .reflog(fname.as_ref())
-                .map_err(|e| Fatal::msg(e.to_string()))?
-                .unwrap_or_default();
-            if skip > 0 && skip >= lines.len() {
-                return Err(Fatal::msg(format!("log for '{name}' only has {} entries", lines.len())));
-            }
-            for (i, l) in lines
-                .iter()
-                .rev()
-                .enumerate()
-                .skip(skip)
-                .take(max_count.unwrap_or(usize::MAX))
-            {
-                // git walks commits: entries whose new value is not a commit are not shown.
-                if repo.kind(l.new_oid) != Some(gix::objs::Kind::Commit) {
-                    continue;
-                }
-                let id = if no_abbrev_commit {
-                    l.new_oid.to_string()
-                } else {
-                    l.new_oid
-                        .attach(repo.gix()?)
-                        .shorten()
-                        .map(|p| p.to_string())
-                        .unwrap_or_else(|_| l.new_oid.to_string())
-                };
-                writeln!(out, "{id} {name}@{{{i}}}: {}", l.message)?;
-            }
-            Ok(0)
-        }
+        Reflog::Show(ShowArgs { args }) => crate::reflog_show::run(repo, &args, out),
         Reflog::List { args } => {
             // git's parse_options: options anywhere up to `--`, none known.
             // clap drops a first `--`: read the words after `reflog list`.

@@ -471,7 +471,7 @@ fn subject(s: &[u8]) -> String {
 /// git's `format_sanitized_subject`: runs of letters, digits, `.` and `_`
 /// joined by single dashes, repeated dots collapsed, no dot or dash at the
 /// end (a subject as a file name).
-fn sanitized(s: &[u8]) -> String {
+pub fn sanitized(s: &[u8]) -> String {
     let title = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'_';
     let (mut out, mut space, mut i) = (String::with_capacity(s.len()), 2, 0);
     while i < s.len() {

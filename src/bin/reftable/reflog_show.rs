@@ -6,6 +6,7 @@
 //! ones but the e-mail formats, and user formats with the commit, person
 //! and reflog placeholders of `pretty.c`).
 
+use std::cell::OnceCell;
 use std::io::Write;
 use std::rc::Rc;
 
@@ -839,19 +840,25 @@ impl Context<'_> {
         }
     }
 
-    fn commit(&self, id: gix_hash::ObjectId) -> Result<Commit, Fatal> {
+    /// The entry's commit, read when a format first asks for it (the
+    /// default format never does: a long reflog is shown without reading
+    /// its commits).
+    fn commit<'c>(&self, id: gix_hash::ObjectId, cell: &'c OnceCell<Commit>) -> Result<&'c Commit, Fatal> {
+        if let Some(c) = cell.get() {
+            return Ok(c);
+        }
         let obj = self
             .repo
             .gix()?
             .find_object(id)
             .map_err(|_| Fatal::msg(format!("unable to read {id}")))?;
-        Ok(Commit::new(obj.data.clone()))
+        Ok(cell.get_or_init(|| Commit::new(obj.data.clone())))
     }
 
     /// One entry, with the separator before it when entries are separated.
     fn entry(&self, e: &Entry<'_>, shown_one: bool, out: &mut Vec<u8>) -> Result<(), Fatal> {
         let id = e.line().new_oid;
-        let commit = self.commit(id)?;
+        let commit = OnceCell::new();
         let f = match &self.o.pretty {
             Pretty::User { format, terminator } => {
                 if shown_one && !terminator {
@@ -891,7 +898,7 @@ impl Context<'_> {
             return Ok(());
         }
         out.extend_from_slice(format!("\nReflog: {selector} ({})\nReflog message: {message}\n", e.ident()).as_bytes());
-        self.pretty_print(f, &commit, out)
+        self.pretty_print(f, self.commit(id, &commit)?, out)
     }
 
     /// git's `pretty_print_commit` for the built-in formats but oneline.
@@ -983,7 +990,7 @@ impl Context<'_> {
     }
 
     /// git's `repo_format_commit_message` for a user format.
-    fn user_format(&self, format: &str, e: &Entry<'_>, c: &Commit, out: &mut Vec<u8>) -> Result<(), Fatal> {
+    fn user_format(&self, format: &str, e: &Entry<'_>, c: &OnceCell<Commit>, out: &mut Vec<u8>) -> Result<(), Fatal> {
         let f = format.as_bytes();
         let mut auto_color = false;
         let mut i = 0;
@@ -1043,7 +1050,7 @@ impl Context<'_> {
         &self,
         p: &[u8],
         e: &Entry<'_>,
-        c: &Commit,
+        c: &OnceCell<Commit>,
         auto_color: &mut bool,
         start: usize,
         out: &mut Vec<u8>,
@@ -1104,6 +1111,12 @@ impl Context<'_> {
             }
         };
         let id = e.line().new_oid;
+        // Placeholders of the commit's contents read it.
+        let c = if b"TtPpaceBsfb".contains(&first) {
+            self.commit(id, c)?
+        } else {
+            &Commit::new(Vec::new())
+        };
         let ids = |v: Vec<gix_hash::ObjectId>, f: &dyn Fn(gix_hash::ObjectId) -> String| {
             v.into_iter().map(f).collect::<Vec<_>>().join(" ")
         };

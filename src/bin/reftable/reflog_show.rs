@@ -362,15 +362,7 @@ fn read_reflog(repo: &Repo, name: &str) -> Result<Vec<Line>, Fatal> {
 /// git's `dwim_log`: the full name of the first ref by git's rules that
 /// has a reflog or exists.
 fn dwim_log(repo: &Repo, name: &str) -> Option<String> {
-    const RULES: [(&str, &str); 6] = [
-        ("", ""),
-        ("refs/", ""),
-        ("refs/tags/", ""),
-        ("refs/heads/", ""),
-        ("refs/remotes/", ""),
-        ("refs/remotes/", "/HEAD"),
-    ];
-    for (i, (pre, post)) in RULES.iter().enumerate() {
+    for (i, (pre, post)) in crate::repo::REV_PARSE_RULES.iter().enumerate() {
         let full = format!("{pre}{name}{post}");
         let Ok(fname) = gix_ref::FullName::try_from(full.as_str()) else {
             continue;

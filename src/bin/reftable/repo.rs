@@ -10,6 +10,17 @@ use reftable::store::RefEntry;
 
 use crate::Fatal;
 
+/// git's `ref_rev_parse_rules`: the full names a short name may stand
+/// for, in order, as (prefix, suffix).
+pub const REV_PARSE_RULES: [(&str, &str); 6] = [
+    ("", ""),
+    ("refs/", ""),
+    ("refs/tags/", ""),
+    ("refs/heads/", ""),
+    ("refs/remotes/", ""),
+    ("refs/remotes/", "/HEAD"),
+];
+
 /// An open repository and its reference store.
 pub struct Repo {
     /// The gix repository, opened on first use when [`open_for_reading`] found
@@ -307,17 +318,9 @@ impl Repo {
 
     /// Git's `shorten_unambiguous_ref`: the shortest name that resolves back to `name`.
     pub fn shorten(&self, name: &BStr) -> String {
-        const RULES: [(&str, &str); 6] = [
-            ("", ""),
-            ("refs/", ""),
-            ("refs/tags/", ""),
-            ("refs/heads/", ""),
-            ("refs/remotes/", ""),
-            ("refs/remotes/", "/HEAD"),
-        ];
         let full = name.to_str_lossy();
-        for i in (1..RULES.len()).rev() {
-            let (pre, post) = RULES[i];
+        for i in (1..REV_PARSE_RULES.len()).rev() {
+            let (pre, post) = REV_PARSE_RULES[i];
             let Some(short) = full
                 .strip_prefix(pre)
                 .and_then(|s| s.strip_suffix(post))
@@ -326,7 +329,7 @@ impl Repo {
                 continue;
             };
             let ambiguous = (0..i).any(|j| {
-                let (p, q) = RULES[j];
+                let (p, q) = REV_PARSE_RULES[j];
                 let candidate = format!("{p}{short}{q}");
                 self.exact(candidate.as_str().into()).is_some()
             });

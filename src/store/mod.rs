@@ -18,7 +18,7 @@ pub use error::Error;
 pub use iter::{Platform, RefEntry, RefIter};
 pub use maintenance::{ExpireOptions, Problem};
 pub use name_arg::AsName;
-pub use reflog::{normalize_reflog_message, ReflogIter};
+pub use reflog::{normalize_reflog_message, seconds_to_tz, ReflogIter};
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
 pub use transaction::Transaction;
 pub use worktree::is_per_worktree;

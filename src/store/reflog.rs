@@ -51,8 +51,14 @@ pub(crate) fn tz_to_seconds(tz: i16) -> i32 {
     sign * ((abs / 100) * 3600 + (abs % 100) * 60)
 }
 
-/// Seconds to git's `hhmm` integer.
-pub(crate) fn seconds_to_tz(offset: i32) -> i16 {
+/// A zone offset in seconds (as gix keeps it) as git's `hhmm` integer, the
+/// form reftable log records and git's date code use.
+///
+/// ```
+/// assert_eq!(reftable::store::seconds_to_tz(-7 * 3600), -700);
+/// assert_eq!(reftable::store::seconds_to_tz(5400), 130);
+/// ```
+pub fn seconds_to_tz(offset: i32) -> i16 {
     let abs = offset.unsigned_abs();
     let hhmm = (abs / 3600) * 100 + (abs % 3600) / 60;
     (if offset < 0 { -(hhmm as i32) } else { hhmm as i32 }) as i16

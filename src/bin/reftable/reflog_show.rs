@@ -319,17 +319,6 @@ struct Walk {
     selector: Selector,
 }
 
-/// git's zone as an integer (`-0700` is -700) from an offset in seconds.
-fn tz_of(offset: i32) -> i64 {
-    let abs = offset.unsigned_abs() as i64;
-    let hhmm = abs / 3600 * 100 + abs % 3600 / 60;
-    if offset < 0 {
-        -hhmm
-    } else {
-        hhmm
-    }
-}
-
 /// git's `read_complete_reflog`: the reflog of `name`, of what it resolves
 /// to, of `refs/<name>` or of `refs/heads/<name>`.
 fn read_reflog(repo: &Repo, name: &str) -> Result<Vec<Line>, Fatal> {
@@ -496,7 +485,11 @@ impl Entry<'_> {
         };
         let what = if self.walk.selector == Selector::Date || (self.walk.selector == Selector::None && force_date) {
             let t = self.line().signature.time;
-            date::show(t.seconds.max(0) as u64, tz_of(t.offset), date_mode)?
+            date::show(
+                t.seconds.max(0) as u64,
+                i64::from(reftable::store::seconds_to_tz(t.offset)),
+                date_mode,
+            )?
         } else {
             (self.walk.lines.len() - 1 - self.at).to_string()
         };

@@ -6,8 +6,16 @@
 //! alike. Prints the fastest and the median run of each shape and their
 //! ratios to one table.
 //!
+//! Each stack is also read a second way, "order known": every table's
+//! records decoded in the merged order, which is computed beforehand, with
+//! no merge deciding it. That is a floor for any merge that decodes each
+//! record once; what the merged view takes above it is the cost of finding
+//! the next record.
+//!
 //! Run: `cargo bench --bench merged` (REFTABLE_BENCH_REFS overrides the
-//! count, REFTABLE_BENCH_ROUNDS the rounds, default 25).
+//! count, REFTABLE_BENCH_ROUNDS the rounds, default 25;
+//! REFTABLE_BENCH_SHAPE=<prefix> keeps the shapes whose names start so,
+//! for profiling: ratios are then to the first shape kept).
 
 mod common;
 
@@ -17,6 +25,33 @@ use reftable::merged::Merged;
 use std::hint::black_box;
 use std::time::Instant;
 
+/// Decodes every table's records in `order` (a table index per record).
+#[inline(never)]
+fn iterate_in_order(tables: &[Table], order: &[u8]) -> usize {
+    let mut its: Vec<_> = tables.iter().map(|t| t.refs().unwrap()).collect();
+    let mut count = 0usize;
+    for &k in order {
+        let r = its[k as usize].next_ref().unwrap().unwrap();
+        count += r.name.len() & 1;
+    }
+    count
+}
+
+/// The table each record comes from in merged order (equal names: the
+/// newer table first, as the merged view reads them).
+fn merged_order(tables: &[Table]) -> Vec<u8> {
+    let mut all: Vec<(Vec<u8>, usize)> = Vec::new();
+    for (k, t) in tables.iter().enumerate() {
+        let mut it = t.refs().unwrap();
+        while let Some(r) = it.next_ref().unwrap() {
+            all.push((r.name.to_vec(), usize::MAX - k));
+        }
+    }
+    all.sort_unstable();
+    all.iter().map(|(_, k)| (usize::MAX - k) as u8).collect()
+}
+
+#[inline(never)]
 fn iterate(tables: &[Table]) -> usize {
     let mut count = 0usize;
     if let [one] = tables {
@@ -47,14 +82,37 @@ fn main() {
     let n = var("REFTABLE_BENCH_REFS", 1_000_000);
     let rounds = var("REFTABLE_BENCH_ROUNDS", 25).max(1);
     let records = refs(n);
-    let shapes = shapes(&records);
+    let mut shapes = shapes(&records);
+    // For profiling one shape: REFTABLE_BENCH_SHAPE=geometric (a prefix of its name).
+    if let Ok(only) = std::env::var("REFTABLE_BENCH_SHAPE") {
+        shapes.retain(|(name, _)| name.starts_with(only.as_str()));
+    }
     drop(records);
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); shapes.len()];
+    let orders: Vec<Option<Vec<u8>>> = shapes
+        .iter()
+        .map(|(_, tables)| (tables.len() > 1).then(|| merged_order(tables)))
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for ((name, _), order) in shapes.iter().zip(&orders) {
+        names.push(name.to_string());
+        if order.is_some() {
+            names.push("  order known".to_string());
+        }
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..rounds {
-        for (k, (_, tables)) in shapes.iter().enumerate() {
+        let mut k = 0;
+        for ((_, tables), order) in shapes.iter().zip(&orders) {
             let t = Instant::now();
             black_box(iterate(tables));
             times[k].push(t.elapsed().as_secs_f64() * 1e3);
+            k += 1;
+            if let Some(order) = order {
+                let t = Instant::now();
+                black_box(iterate_in_order(tables, order));
+                times[k].push(t.elapsed().as_secs_f64() * 1e3);
+                k += 1;
+            }
         }
     }
     for t in &mut times {
@@ -66,7 +124,7 @@ fn main() {
         "{:16} {:>9} {:>7} {:>10} {:>7}",
         "shape", "fastest", "ratio", "median", "ratio"
     );
-    for ((name, _), t) in shapes.iter().zip(&times) {
+    for (name, t) in names.iter().zip(&times) {
         println!(
             "{name:16} {:6.2} ms {:6.2}x {:7.2} ms {:6.2}x",
             t[0],

@@ -200,3 +200,152 @@ fn entry_points_take_gix_names() {
     let head = refs.find_ref("HEAD".into()).unwrap();
     assert_eq!(head.name.as_bstr(), "HEAD");
 }
+
+/// `follow`, `follow_to_object` and `peel_to_id` resolve as git does:
+/// chains of symbolic refs up to git's depth (five refs read), cycles and
+/// dangling targets refused, annotated tags (and tags of tags) peeled to
+/// what `git rev-parse <name>^{}` names, by the stored peeled value or
+/// through the object database.
+#[test]
+fn follow_and_peel_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "r", &["--ref-format=reftable"]);
+    make_commits(&dir, 2);
+    git_out(&dir, &["tag", "-a", "-m", "one", "t1"]);
+    git_out(&dir, &["tag", "-a", "-m", "two", "t2", "t1"]);
+    git_out(&dir, &["tag", "light"]);
+    git_out(&dir, &["symbolic-ref", "refs/heads/c1", "refs/heads/main"]);
+    for i in 2..=6 {
+        git_out(
+            &dir,
+            &[
+                "symbolic-ref",
+                &format!("refs/heads/c{i}"),
+                &format!("refs/heads/c{}", i - 1),
+            ],
+        );
+    }
+    git_out(&dir, &["symbolic-ref", "refs/heads/x", "refs/heads/y"]);
+    git_out(&dir, &["symbolic-ref", "refs/heads/y", "refs/heads/x"]);
+    git_out(&dir, &["symbolic-ref", "refs/heads/dangling", "refs/heads/nowhere"]);
+    let repo = gix::open(&dir).unwrap();
+    let store = Store::from_repo(&repo).unwrap();
+    let rev_parse = |spec: &str| {
+        let out = git(&dir).args(["rev-parse", "-q", "--verify", spec]).output().unwrap();
+        out.status
+            .success()
+            .then(|| String::from_utf8(out.stdout).unwrap().trim().to_string())
+    };
+
+    let head = store.find("HEAD").unwrap();
+    let main = store.follow(&head).unwrap().unwrap();
+    assert_eq!(main.name.as_bstr(), "refs/heads/main");
+    assert!(store.follow(&main).is_none());
+
+    for i in 1..=6 {
+        let name = format!("refs/heads/c{i}");
+        let mut r = store.find(name.as_str()).unwrap();
+        let ours = store.follow_to_object(&mut r);
+        match rev_parse(&name) {
+            Some(id) => {
+                assert_eq!(ours.unwrap().to_string(), id, "{name}");
+                assert_eq!(r.name.as_bstr(), "refs/heads/main", "{name}");
+            }
+            None => assert!(
+                matches!(
+                    ours,
+                    Err(reftable::store::Error::SymrefChain {
+                        reason: "is nested too deeply",
+                        ..
+                    })
+                ),
+                "{name}: git gives up, we gave {ours:?}"
+            ),
+        }
+    }
+    assert!(rev_parse("refs/heads/c4").is_some(), "git follows four levels");
+    let mut x = store.find("refs/heads/x").unwrap();
+    assert!(matches!(
+        store.follow_to_object(&mut x),
+        Err(reftable::store::Error::SymrefChain {
+            reason: "leads to a cycle",
+            ..
+        })
+    ));
+    let dangling = store.find("refs/heads/dangling").unwrap();
+    assert!(store.follow(&dangling).unwrap().unwrap_err().is_not_found());
+
+    for name in ["t1", "t2", "light", "HEAD", "refs/heads/c3"] {
+        let want = rev_parse(&format!("{name}^{{}}")).unwrap();
+        let mut r = store.find(name).unwrap();
+        assert_eq!(
+            store.peel_to_id(&mut r, &repo.objects).unwrap().to_string(),
+            want,
+            "{name}"
+        );
+        assert_eq!(r.peeled.map(|p| p.to_string()), Some(want.clone()), "{name}");
+        assert_eq!(r.target.try_id().map(|p| p.to_string()), Some(want.clone()), "{name}");
+        // Without the stored peeled value: through the objects.
+        let mut r = store.find(name).unwrap();
+        r.peeled = None;
+        assert_eq!(
+            store.peel_to_id(&mut r, &repo.objects).unwrap().to_string(),
+            want,
+            "{name}"
+        );
+    }
+    // The tags' records hold their peeled values, as git wrote them.
+    let t2 = store.find("t2").unwrap();
+    assert_eq!(t2.peeled.map(|p| p.to_string()), rev_parse("t2^{}"));
+    assert_ne!(t2.target.try_id().map(|p| p.to_string()), rev_parse("t2^{}"));
+}
+
+/// The backend traits' `follow_to_object` and `peel_to_id` agree with git
+/// on both kinds of repository (gix-ref's own on files).
+#[test]
+fn backend_follows_and_peels_on_both_formats() {
+    for format in ["reftable", "files"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = git_init(tmp.path(), "r", &[&format!("--ref-format={format}")]);
+        make_commits(&dir, 2);
+        git_out(&dir, &["tag", "-a", "-m", "one", "t1"]);
+        git_out(&dir, &["tag", "-a", "-m", "two", "t2", "t1"]);
+        git_out(&dir, &["pack-refs", "--all"]);
+        git_out(&dir, &["symbolic-ref", "refs/heads/c1", "refs/heads/main"]);
+        for i in 2..=5 {
+            git_out(
+                &dir,
+                &[
+                    "symbolic-ref",
+                    &format!("refs/heads/c{i}"),
+                    &format!("refs/heads/c{}", i - 1),
+                ],
+            );
+        }
+        git_out(&dir, &["symbolic-ref", "refs/heads/dangling", "refs/heads/nowhere"]);
+        let repo = gix::open(&dir).unwrap();
+        let refs = reftable::open(&repo).unwrap();
+        let rev_parse = |spec: &str| {
+            let out = git(&dir).args(["rev-parse", "-q", "--verify", spec]).output().unwrap();
+            out.status
+                .success()
+                .then(|| String::from_utf8(out.stdout).unwrap().trim().to_string())
+        };
+        for name in [
+            "HEAD",
+            "refs/heads/c4",
+            "refs/heads/c5",
+            "refs/heads/dangling",
+            "refs/tags/t2",
+        ] {
+            let mut r = refs.find_ref(name.into()).unwrap();
+            let ours = refs.follow_to_object(&mut r).ok().map(|id| id.to_string());
+            assert_eq!(ours, rev_parse(name), "{format}: {name}");
+        }
+        for name in ["HEAD", "refs/heads/c4", "refs/tags/t1", "refs/tags/t2"] {
+            let mut r = refs.find_ref(name.into()).unwrap();
+            let ours = refs.peel_to_id(&mut r, &repo.objects).unwrap().to_string();
+            assert_eq!(Some(ours), rev_parse(&format!("{name}^{{}}")), "{format}: {name}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! reftable side's typed [`Error`] can be recovered with
 //! `err.downcast_any_ref::<reftable::store::Error>()`.
 
+use gix_hash::ObjectId;
 use gix_ref::bstr::{BStr, ByteSlice};
 use gix_ref::log::Line;
 use gix_ref::transaction::{Change, RefEdit, RefLog};
@@ -63,6 +64,15 @@ pub trait RefStore {
     ) -> Result<Vec<RefEdit>, BackendError> {
         self.transaction().prepare(edits, lock_fail_mode)?.commit(committer)
     }
+
+    /// Follows `r` through symbolic refs to the ref pointing at an object,
+    /// which `r` becomes; returns the object's id (gix-ref's
+    /// `follow_to_object_packed`, [`Store::follow_to_object`]).
+    fn follow_to_object(&self, r: &mut Reference) -> Result<ObjectId, BackendError>;
+
+    /// Follows `r` and peels annotated tags to the first other object
+    /// (gix-ref's `ReferenceExt::peel_to_id`, [`Store::peel_to_id`]).
+    fn peel_to_id(&self, r: &mut Reference, objects: &dyn gix::objs::Find) -> Result<ObjectId, BackendError>;
 
     /// The reftable store behind this backend, if it is one (for operations
     /// only reftable has, such as compaction).
@@ -159,6 +169,14 @@ impl RefStore for Store {
     fn as_reftable(&self) -> Option<&Store> {
         Some(self)
     }
+
+    fn follow_to_object(&self, r: &mut Reference) -> Result<ObjectId, BackendError> {
+        Ok(Store::follow_to_object(self, r)?)
+    }
+
+    fn peel_to_id(&self, r: &mut Reference, objects: &dyn gix::objs::Find) -> Result<ObjectId, BackendError> {
+        Ok(Store::peel_to_id(self, r, objects)?)
+    }
 }
 
 impl<'s> RefTransaction<'s> for super::Transaction<'s> {
@@ -253,6 +271,16 @@ impl RefStore for gix_ref::file::Store {
             Some(it) => Ok(Some(it.map(|l| l.map(Into::into)).collect::<Result<Vec<Line>, _>>()?)),
             None => Ok(None),
         }
+    }
+
+    fn follow_to_object(&self, r: &mut Reference) -> Result<ObjectId, BackendError> {
+        use gix_ref::file::ReferenceExt;
+        let packed = self.cached_packed_buffer()?;
+        r.follow_to_object_packed(self, packed.as_ref().map(|b| &***b))
+    }
+
+    fn peel_to_id(&self, r: &mut Reference, objects: &dyn gix::objs::Find) -> Result<ObjectId, BackendError> {
+        gix_ref::file::ReferenceExt::peel_to_id(r, self, objects)
     }
 
     fn transaction(&self) -> Box<dyn RefTransaction<'_> + '_> {

@@ -48,6 +48,15 @@ pub enum Error {
         /// Why it is invalid.
         reason: String,
     },
+    /// Following symbolic refs from `name` ran into a cycle, or past git's
+    /// limit of five refs read for one name.
+    #[error("symbolic reference {name:?} {reason}")]
+    SymrefChain {
+        /// The reference followed.
+        name: String,
+        /// `leads to a cycle` or `is nested too deeply`.
+        reason: &'static str,
+    },
     /// A reference would point at an object the object database does not have.
     #[error("cannot update {name:?}: object {id} does not exist")]
     MissingObject {

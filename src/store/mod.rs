@@ -9,6 +9,7 @@ mod iter;
 mod maintenance;
 mod name_arg;
 mod parfs;
+mod peel;
 mod reflog;
 mod repo;
 mod transaction;
@@ -364,14 +365,34 @@ impl Store {
         let mut stacks = worktree::Stacks::open(self)?;
         let linked = self.is_linked_worktree();
         for candidate in candidates(name) {
-            let stored = self.ns_in(&candidate);
-            let (which, local) = worktree::route(&stored, linked);
-            if let Some(mut rec) = stacks.get(self, &which)?.merged().find_ref(local)? {
-                rec.name = stored.clone();
-                return Ok(Some(self.ns_out_ref(to_reference(rec, self.object_hash)?)?));
+            if let Some(r) = self.find_in(&mut stacks, linked, &candidate)? {
+                return Ok(Some(r));
             }
         }
         Ok(None)
+    }
+
+    /// The reference of exactly `name` (a full name), if any.
+    pub(crate) fn try_find_exact(&self, name: &[u8]) -> Result<Option<Reference>, Error> {
+        let mut stacks = worktree::Stacks::open(self)?;
+        self.find_in(&mut stacks, self.is_linked_worktree(), name)
+    }
+
+    fn find_in(
+        &self,
+        stacks: &mut worktree::Stacks<'_>,
+        linked: bool,
+        name: &[u8],
+    ) -> Result<Option<Reference>, Error> {
+        let stored = self.ns_in(name);
+        let (which, local) = worktree::route(&stored, linked);
+        match stacks.get(self, &which)?.merged().find_ref(local)? {
+            Some(mut rec) => {
+                rec.name = stored.clone();
+                Ok(Some(self.ns_out_ref(to_reference(rec, self.object_hash)?)?))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Like [`try_find`](Self::try_find), failing with [`Error::NotFound`].

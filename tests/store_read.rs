@@ -201,6 +201,37 @@ fn entry_points_take_gix_names() {
     assert_eq!(head.name.as_bstr(), "HEAD");
 }
 
+/// A repository of `format` for following and peeling: two commits on
+/// `main`, annotated tags `t1` and `t2` (a tag of `t1`), a lightweight tag,
+/// symbolic refs `c1` → `main`, `c<i>` → `c<i-1>` up to `c6`, a cycle
+/// `x` ⇄ `y` and a dangling `dangling`.
+fn peel_repo(format: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "r", &[&format!("--ref-format={format}")]);
+    make_commits(&dir, 2);
+    git_out(&dir, &["tag", "-a", "-m", "one", "t1"]);
+    git_out(&dir, &["tag", "-a", "-m", "two", "t2", "t1"]);
+    git_out(&dir, &["tag", "light"]);
+    git_out(&dir, &["pack-refs", "--all"]);
+    git_out(&dir, &["symbolic-ref", "refs/heads/c1", "refs/heads/main"]);
+    for i in 2..=6 {
+        let (name, target) = (format!("refs/heads/c{i}"), format!("refs/heads/c{}", i - 1));
+        git_out(&dir, &["symbolic-ref", &name, &target]);
+    }
+    git_out(&dir, &["symbolic-ref", "refs/heads/x", "refs/heads/y"]);
+    git_out(&dir, &["symbolic-ref", "refs/heads/y", "refs/heads/x"]);
+    git_out(&dir, &["symbolic-ref", "refs/heads/dangling", "refs/heads/nowhere"]);
+    (tmp, dir)
+}
+
+/// What `git rev-parse -q --verify <spec>` prints, if it succeeds.
+fn rev_parse(dir: &std::path::Path, spec: &str) -> Option<String> {
+    let out = git(dir).args(["rev-parse", "-q", "--verify", spec]).output().unwrap();
+    out.status
+        .success()
+        .then(|| String::from_utf8(out.stdout).unwrap().trim().to_string())
+}
+
 /// `follow`, `follow_to_object` and `peel_to_id` resolve as git does:
 /// chains of symbolic refs up to git's depth (five refs read), cycles and
 /// dangling targets refused, annotated tags (and tags of tags) peeled to
@@ -208,34 +239,10 @@ fn entry_points_take_gix_names() {
 /// through the object database.
 #[test]
 fn follow_and_peel_as_git() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = git_init(tmp.path(), "r", &["--ref-format=reftable"]);
-    make_commits(&dir, 2);
-    git_out(&dir, &["tag", "-a", "-m", "one", "t1"]);
-    git_out(&dir, &["tag", "-a", "-m", "two", "t2", "t1"]);
-    git_out(&dir, &["tag", "light"]);
-    git_out(&dir, &["symbolic-ref", "refs/heads/c1", "refs/heads/main"]);
-    for i in 2..=6 {
-        git_out(
-            &dir,
-            &[
-                "symbolic-ref",
-                &format!("refs/heads/c{i}"),
-                &format!("refs/heads/c{}", i - 1),
-            ],
-        );
-    }
-    git_out(&dir, &["symbolic-ref", "refs/heads/x", "refs/heads/y"]);
-    git_out(&dir, &["symbolic-ref", "refs/heads/y", "refs/heads/x"]);
-    git_out(&dir, &["symbolic-ref", "refs/heads/dangling", "refs/heads/nowhere"]);
+    let (_tmp, dir) = peel_repo("reftable");
     let repo = gix::open(&dir).unwrap();
     let store = Store::from_repo(&repo).unwrap();
-    let rev_parse = |spec: &str| {
-        let out = git(&dir).args(["rev-parse", "-q", "--verify", spec]).output().unwrap();
-        out.status
-            .success()
-            .then(|| String::from_utf8(out.stdout).unwrap().trim().to_string())
-    };
+    let rev_parse = |spec: &str| rev_parse(&dir, spec);
 
     let head = store.find("HEAD").unwrap();
     let main = store.follow(&head).unwrap().unwrap();
@@ -305,32 +312,10 @@ fn follow_and_peel_as_git() {
 #[test]
 fn backend_follows_and_peels_on_both_formats() {
     for format in ["reftable", "files"] {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = git_init(tmp.path(), "r", &[&format!("--ref-format={format}")]);
-        make_commits(&dir, 2);
-        git_out(&dir, &["tag", "-a", "-m", "one", "t1"]);
-        git_out(&dir, &["tag", "-a", "-m", "two", "t2", "t1"]);
-        git_out(&dir, &["pack-refs", "--all"]);
-        git_out(&dir, &["symbolic-ref", "refs/heads/c1", "refs/heads/main"]);
-        for i in 2..=5 {
-            git_out(
-                &dir,
-                &[
-                    "symbolic-ref",
-                    &format!("refs/heads/c{i}"),
-                    &format!("refs/heads/c{}", i - 1),
-                ],
-            );
-        }
-        git_out(&dir, &["symbolic-ref", "refs/heads/dangling", "refs/heads/nowhere"]);
+        let (_tmp, dir) = peel_repo(format);
         let repo = gix::open(&dir).unwrap();
         let refs = reftable::open(&repo).unwrap();
-        let rev_parse = |spec: &str| {
-            let out = git(&dir).args(["rev-parse", "-q", "--verify", spec]).output().unwrap();
-            out.status
-                .success()
-                .then(|| String::from_utf8(out.stdout).unwrap().trim().to_string())
-        };
+        let rev_parse = |spec: &str| rev_parse(&dir, spec);
         for name in [
             "HEAD",
             "refs/heads/c4",

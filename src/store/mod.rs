@@ -372,13 +372,8 @@ impl Store {
         Ok(None)
     }
 
-    /// The reference of exactly `name` (a full name), if any.
-    pub(crate) fn try_find_exact(&self, name: &[u8]) -> Result<Option<Reference>, Error> {
-        let mut stacks = worktree::Stacks::open(self)?;
-        self.find_in(&mut stacks, self.is_linked_worktree(), name)
-    }
-
-    fn find_in(
+    /// The reference of exactly `name` (a full name) in `stacks`, if any.
+    pub(crate) fn find_in(
         &self,
         stacks: &mut worktree::Stacks<'_>,
         linked: bool,

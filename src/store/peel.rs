@@ -6,7 +6,7 @@ use gix_hash::ObjectId;
 use gix_ref::bstr::ByteSlice;
 use gix_ref::{Reference, Target};
 
-use super::{Error, Store};
+use super::{worktree, Error, Store};
 
 /// How many refs git reads at most to resolve one name (`SYMREF_MAXDEPTH`),
 /// the one named included; gix-ref stops at the same depth.
@@ -29,14 +29,25 @@ impl Store {
     /// # Ok::<_, reftable::store::Error>(())
     /// ```
     pub fn follow(&self, r: &Reference) -> Option<Result<Reference, Error>> {
-        match &r.target {
-            Target::Object(_) => None,
-            Target::Symbolic(target) => Some(self.try_find_exact(target.as_bstr()).and_then(|found| {
-                found.ok_or_else(|| Error::NotFound {
-                    name: target.as_bstr().to_str_lossy().into_owned(),
-                })
-            })),
+        r.target.try_name()?;
+        match worktree::Stacks::open(self) {
+            Ok(mut stacks) => self.follow_in(&mut stacks, r),
+            Err(e) => Some(Err(e)),
         }
+    }
+
+    /// [`follow`](Self::follow) in stacks opened already: one snapshot for a
+    /// whole chain.
+    fn follow_in(&self, stacks: &mut worktree::Stacks<'_>, r: &Reference) -> Option<Result<Reference, Error>> {
+        let target = r.target.try_name()?.as_bstr();
+        Some(
+            self.find_in(stacks, self.is_linked_worktree(), target)
+                .and_then(|found| {
+                    found.ok_or_else(|| Error::NotFound {
+                        name: target.to_str_lossy().into_owned(),
+                    })
+                }),
+        )
     }
 
     /// Follows `r` through all symbolic refs to the one pointing at an
@@ -46,7 +57,8 @@ impl Store {
     pub fn follow_to_object(&self, r: &mut Reference) -> Result<ObjectId, Error> {
         let start = r.name.as_bstr().to_str_lossy().into_owned();
         let mut seen = vec![r.name.clone()];
-        while let Some(next) = self.follow(r) {
+        let mut stacks = worktree::Stacks::open(self)?;
+        while let Some(next) = self.follow_in(&mut stacks, r) {
             let next = next?;
             if seen.contains(&next.name) {
                 return Err(Error::SymrefChain {

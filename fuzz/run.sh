@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bounded fuzzing run of every target, seeded from fixtures/ (git's and JGit's tables):
 #   fuzz/run.sh [SECONDS_PER_TARGET=60]
-# Needs cargo-fuzz (`cargo install cargo-fuzz`). Crashes land in
+# Needs cargo-fuzz (`cargo install cargo-fuzz`). An input taking over 10 s is a failure
+# too (a hang or a blow-up), not only a crash. Crashes land in
 # fuzz/artifacts/<target>/; turn each into a regression test in tests/corrupt.rs.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,5 +18,5 @@ done
 printf 'create refs/heads/a 1111111111111111111111111111111111111111\nupdate refs/heads/b 2222222222222222222222222222222222222222 1111111111111111111111111111111111111111\ndelete refs/heads/c\nverify refs/heads/d\noption no-deref\nsymref-update HEAD refs/heads/a ref refs/heads/b\nstart\nprepare\ncommit\n' > corpus/update_ref_stdin/lines
 printf 'update refs/heads/a\0new\0\0symref-update HEAD\0refs/heads/a\0oid\0old\0symref-delete HEAD\0\0abort\0' > corpus/update_ref_stdin/nul
 for target in table_reader tables_list block update_ref_stdin; do
-    cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$SECS" -rss_limit_mb=2048
+    cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10
 done

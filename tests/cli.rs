@@ -2479,8 +2479,8 @@ fn for_each_ref_dates_as_git() {
 /// show-ref's less common options against git: `--exclude-existing[=<pattern>]`
 /// over standard input (`^{}` lines, leading words, bad names warned of),
 /// the modes git refuses together, `--no-…` forms, `-s`/`--hash[=<n>]` and
-/// `--abbrev[=<n>]` (git's numbers: 0, below 4, not a number), `-d` with
-/// `-s`, and `--end-of-options`: stdout, exit code and first line of stderr.
+/// `--abbrev[=<n>]` (git's numbers: 0, below 4, not a number; the last of
+/// them sets the length), `-d` with `-s`, and `--end-of-options`: stdout, exit code and first line of stderr.
 #[test]
 fn show_ref_options_as_git() {
     let tmp = tempfile::tempdir().unwrap();
@@ -2517,6 +2517,13 @@ fn show_ref_options_as_git() {
         &["show-ref", "--abbrev=2"],
         &["show-ref", "--abbrev="],
         &["show-ref", "--abbrev=6", "--no-abbrev"],
+        // One length, which the last of --hash=<n>, --abbrev[=<n>], --no-abbrev sets.
+        &["show-ref", "--hash=8", "--abbrev"],
+        &["show-ref", "--hash=8", "--abbrev=5", "-d"],
+        &["show-ref", "--hash=8", "--no-abbrev"],
+        &["show-ref", "--abbrev=9", "--hash=0"],
+        &["show-ref", "--abbrev", "--hash=8", "--hash"],
+        &["show-ref", "--no-abbrev", "--abbrev=7", "-s"],
         &["show-ref", "--verify", "--quiet", "--no-quiet", "refs/heads/nope"],
         &["show-ref", "--verify", "--no-verify", "main"],
         &["show-ref", "--end-of-options", "main"],

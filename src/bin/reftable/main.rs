@@ -180,7 +180,15 @@ fn git_args() -> Vec<std::ffi::OsString> {
 /// them costs more than a lookup). `None` when that does not apply or the
 /// line does not parse: the full parser then runs and reports as usual.
 fn parse_quick() -> Option<Cli> {
-    use clap::{Args as _, FromArgMatches as _};
+    use clap::FromArgMatches as _;
+    Cli::from_arg_matches(&quick_matches()?).ok()
+}
+
+/// The matches of the command line, built with only the parser of the
+/// subcommand named (see [`parse_quick`]); `None` if it is not one of those
+/// or does not parse.
+fn quick_matches() -> Option<clap::ArgMatches> {
+    use clap::Args as _;
     let args = git_args();
     let mut i = 1;
     while let Some(a) = args.get(i).map(|a| a.as_encoded_bytes()) {
@@ -203,14 +211,19 @@ fn parse_quick() -> Option<Cli> {
         .global(true)
         .action(clap::ArgAction::Set)
         .value_parser(clap::value_parser!(PathBuf));
-    let matches = clap::Command::new("reftable")
+    clap::Command::new("reftable")
         .args_override_self(true)
         .arg(dir)
         .subcommand(sub)
         .subcommand_required(true)
         .try_get_matches_from(args)
-        .ok()?;
-    Cli::from_arg_matches(&matches).ok()
+        .ok()
+}
+
+/// The matches of subcommand `name` on this command line, where options'
+/// order matters beyond what the parsed arguments keep.
+fn subcommand_matches(name: &str) -> Option<clap::ArgMatches> {
+    quick_matches()?.subcommand_matches(name).cloned()
 }
 
 fn main() -> ExitCode {

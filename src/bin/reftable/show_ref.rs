@@ -176,10 +176,34 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
             }
         });
     }
-    let digits = hash_digits
-        .filter(|d| !matches!(d, Digits::Full))
-        .or(abbrev)
-        .unwrap_or(Digits::Full);
+    // git keeps one length, which --hash=<n>, --abbrev[=<n>] and
+    // --no-abbrev each set: the last of them on the line wins.
+    let last = crate::subcommand_matches("show-ref").and_then(|m| {
+        // Flags not given have a default value, at an index too.
+        let given = |id: &str| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+        let at = |id: &str| m.indices_of(id).filter(|_| given(id)).and_then(|i| i.max());
+        let hash_at = m.get_many::<String>("hash").and_then(|values| {
+            let indices = m.indices_of("hash").filter(|_| given("hash"))?;
+            values.zip(indices).filter(|(v, _)| *v != NONE).map(|(_, i)| i).max()
+        });
+        [
+            (hash_at, "hash"),
+            (at("abbrev"), "abbrev"),
+            (at("no_abbrev"), "no_abbrev"),
+        ]
+        .into_iter()
+        .filter_map(|(i, id)| Some((i?, id)))
+        .max()
+        .map(|(_, id)| id)
+    });
+    let digits = match last {
+        Some("hash") => hash_digits,
+        Some("abbrev") => abbrev,
+        Some(_) => Some(Digits::Full),
+        // As before where the line cannot be read again.
+        None => hash_digits.filter(|d| !matches!(d, Digits::Full)).or(abbrev),
+    }
+    .unwrap_or(Digits::Full);
     let hex = |id: gix_hash::ObjectId| match digits {
         Digits::Full => id.to_string(),
         Digits::Auto => repo.abbrev(id, None),

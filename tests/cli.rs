@@ -1862,6 +1862,8 @@ fn for_each_ref_options_as_git() {
                     "--format=%(refname) %(objectname) %(symref)",
                 ][..],
                 &["for-each-ref", "--ignore-case", "--format=%(refname)"],
+                // Unique prefixes of long options, as git's parse-options.
+                &["for-each-ref", "--ig", "--form=%(refname)", "--so=-refname", "--cou=3"],
                 &["for-each-ref", "--ignore-case", "--format=%(refname)", "refs/heads/u*"],
                 &["for-each-ref", "--format=%(refname)", "refs/heads/u*"],
                 &["for-each-ref", "--shell", "--format=%(refname) %(subject)"],
@@ -2529,6 +2531,19 @@ fn show_ref_options_as_git() {
         &["show-ref", "--end-of-options", "main"],
         &["show-ref", "--end-of-options", "--head"],
         &["show-ref", "-q", "-q", "--", "--end-of-options"],
+        // As git's parse-options: a unique prefix of a long option, a value
+        // joined to -s (also after other flags).
+        &["show-ref", "--abb=8"],
+        &["show-ref", "--ha"],
+        &["show-ref", "--t", "--d"],
+        &["show-ref", "--no-abb", "--abbrev=5", "--no-a"],
+        &["show-ref", "--exc=refs/heads"],
+        &["show-ref", "--veri", "--q", "refs/heads/main"],
+        &["show-ref", "-s8"],
+        &["show-ref", "-ds6"],
+        &["show-ref", "-qs8"],
+        &["show-ref", "-sd"],
+        &["show-ref", "--", "-s8"],
     ] {
         let (x, y) = (ours(&dir, args, Some(stdin)), theirs(&dir, args, Some(stdin)));
         assert_eq!(

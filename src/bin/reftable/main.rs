@@ -165,6 +165,10 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
 
 /// The command line, with git's `--end-of-options` (everything after it is
 /// an argument, not an option) spelled as clap's `--`.
+///
+/// `show-ref -s<n>` (a value joined to the short option, which clap takes
+/// only after `=` for an option whose value is optional) becomes
+/// `-s=<n>`, also at the end of a cluster of flags (`-ds8`).
 fn git_args() -> Vec<std::ffi::OsString> {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(i) = args.iter().position(|a| a == "--end-of-options" || a == "--") {
@@ -172,7 +176,60 @@ fn git_args() -> Vec<std::ffi::OsString> {
             args[i] = "--".into();
         }
     }
+    let sub = subcommand_index(&args);
+    if args.get(sub).is_some_and(|a| a == "show-ref") {
+        let mut i = sub + 1;
+        while i < args.len() && args[i] != "--" {
+            let a = args[i].as_encoded_bytes();
+            if a.len() > 2 && a[0] == b'-' && a[1] != b'-' {
+                // Flags without a value up to the first `s`, then its value.
+                let flags = a[1..].iter().take_while(|&&c| c == b'd' || c == b'q').count();
+                if a.get(1 + flags) == Some(&b's') && a.len() > 2 + flags && a[2 + flags] != b'=' {
+                    let value = args[i].to_str().map(|s| s[2 + flags..].to_owned());
+                    if let Some(value) = value {
+                        let cluster = args[i].to_str().map(|s| s[..1 + flags].to_owned());
+                        let mut with = Vec::new();
+                        if let Some(c) = cluster.filter(|c| c.len() > 1) {
+                            with.push(c.into());
+                        }
+                        with.push(format!("-s={value}").into());
+                        let n = with.len();
+                        args.splice(i..=i, with);
+                        i += n;
+                        continue;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
     args
+}
+
+/// Where the subcommand's name is in `args`: after `-C <path>` or `-C<path>`.
+fn subcommand_index(args: &[std::ffi::OsString]) -> usize {
+    let mut i = 1;
+    while let Some(a) = args.get(i).map(|a| a.as_encoded_bytes()) {
+        match a {
+            b"-C" => i += 2,
+            _ if a.starts_with(b"-C") => i += 1,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// As git's parse-options: a long option may be shortened to any prefix
+/// that names only it (clap then takes it; an ambiguous one is refused).
+fn git_style(cmd: clap::Command) -> clap::Command {
+    cmd.infer_long_args(true).mut_subcommands(git_style)
+}
+
+/// The full parser, for every command.
+fn parse_full() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let mut m = git_style(Cli::command()).try_get_matches_from(git_args())?;
+    Cli::from_arg_matches_mut(&mut m)
 }
 
 /// Parses the command line building only the parser of the subcommand
@@ -190,15 +247,7 @@ fn parse_quick() -> Option<Cli> {
 fn quick_matches() -> Option<clap::ArgMatches> {
     use clap::Args as _;
     let args = git_args();
-    let mut i = 1;
-    while let Some(a) = args.get(i).map(|a| a.as_encoded_bytes()) {
-        match a {
-            b"-C" => i += 2,
-            _ if a.starts_with(b"-C") => i += 1,
-            _ => break,
-        }
-    }
-    let sub = match args.get(i)?.to_str()? {
+    let sub = match args.get(subcommand_index(&args))?.to_str()? {
         "show-ref" => show_ref::Args::augment_args(clap::Command::new("show-ref")),
         "for-each-ref" => for_each_ref::Args::augment_args(clap::Command::new("for-each-ref")),
         "update-ref" => update_ref::Args::augment_args(clap::Command::new("update-ref")),
@@ -214,7 +263,7 @@ fn quick_matches() -> Option<clap::ArgMatches> {
     clap::Command::new("reftable")
         .args_override_self(true)
         .arg(dir)
-        .subcommand(sub)
+        .subcommand(git_style(sub))
         .subcommand_required(true)
         .try_get_matches_from(args)
         .ok()
@@ -229,7 +278,7 @@ fn subcommand_matches(name: &str) -> Option<clap::ArgMatches> {
 fn main() -> ExitCode {
     let parsed = match parse_quick() {
         Some(cli) => Ok(cli),
-        None => Cli::try_parse_from(git_args()),
+        None => parse_full(),
     };
     let cli = match parsed {
         Ok(c) => c,

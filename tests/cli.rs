@@ -1503,6 +1503,11 @@ fn reflog_expire_as_git() {
             ],
             None,
         ),
+        (&["reflog", "expire", "--expire=last.week.noon", "--all"], None),
+        (
+            &["reflog", "expire", "--all"],
+            Some(("gc.reflogExpire", "1 week ago noon")),
+        ),
         (&["reflog", "expire", "--expire=bogus", "--all"], None),
         (&["reflog", "expire", "--expire-unreachable=bogus", "--all"], None),
         (&["reflog", "expire", "--expire=0", "HEAD"], None),
@@ -2602,6 +2607,97 @@ fn symbolic_ref_chains_as_git() {
             assert_same_outcome(&x, &y, &format!("{args:?}"));
         }
     }
+}
+
+/// `<ref>@{<date>}` read as git's approxidate reads it (date.c): strict
+/// dates, then words from the current time (`GIT_TEST_DATE_NOW`) in the
+/// local zone (`TZ`, with summer time), a date without a time at the time of
+/// day now, seconds from 100000000 on; a date before the reflog warns.
+#[test]
+fn reflog_date_selectors_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "dates", &["--ref-format=reftable"]);
+    // Entries every 7 hours for 20 days up to shortly before "now", a
+    // Tuesday in summer time in Europe (2026-06-23 14:25:30 UTC).
+    let now: i64 = 1_782_224_730;
+    let first = now - 69 * 7 * 3600 - 1234;
+    for i in 0..70 {
+        let date = format!("{} +0000", first + i * 7 * 3600);
+        let out = git(&dir)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_AUTHOR_DATE", &date)
+            .args(["commit", "-q", "--allow-empty", "-m", &format!("c{i}")])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let specs = [
+        "2026-06-20",
+        "2026-06-20 10:00",
+        "2026-06-20T10:00:00",
+        "2026-06-20 10:00:00 +0200",
+        "Sat, 20 Jun 2026 10:00:00 +0100",
+        "Sat Jun 20 10:00:00 2026",
+        "2026-06-20 10pm",
+        "2026-06-20 12:00 PST",
+        "2026-06-20 12:00 UTC",
+        "20260620T1000",
+        "yesterday",
+        "yesterday noon",
+        "yesterday.noon",
+        "noon",
+        "midnight",
+        "tea",
+        "10am",
+        "12am",
+        "12pm",
+        "10:00",
+        "3.days.ago",
+        "3 days ago",
+        "three days ago",
+        "1 day 2 hours ago",
+        "2 weeks 3 days ago",
+        "last week",
+        "last friday",
+        "last monday noon",
+        "friday",
+        "Jun 19",
+        "19 Jun",
+        "19 Jun 2026",
+        "06/19/2026",
+        "19.06.2026",
+        "2026.06.19",
+        "Jun 02",
+        "Jun 0002",
+        "1.month.ago",
+        "1.year.ago",
+        "0",
+        "never",
+        "now",
+        "1782000000",
+        "1700000000",
+        "@1782000000",
+        "@1782000000 +0100",
+        "garbage",
+    ];
+    let mut shown = 0;
+    for tz in ["UTC0", "CET-1CEST,M3.5.0,M10.5.0/3", "America/New_York"] {
+        for spec in specs {
+            for name in ["main", ""] {
+                let arg = format!("{name}@{{{spec}}}");
+                let args = ["reflog", "show", "-n2", "--format=%gd %gs", arg.as_str()];
+                let (mut x, mut y) = (ours_cmd(&dir), git(&dir));
+                for c in [&mut x, &mut y] {
+                    c.args(args).env("GIT_TEST_DATE_NOW", now.to_string()).env("TZ", tz);
+                }
+                let (x, y) = (run(x, None), run(y, None));
+                assert_same_outcome(&x, &y, &format!("TZ={tz} {args:?}"));
+                shown += usize::from(!y.stdout.is_empty());
+            }
+        }
+    }
+    // Most selectors name an entry (the rest: errors and warnings).
+    assert!(shown > 200, "{shown}");
 }
 
 /// `reflog show` with `git log -g`'s options, against git: several refs

@@ -8,7 +8,8 @@
 //! the type and length the function expects: `time_t` and `tm` values
 //! live on the stack, `tm` is fully initialised (zeroed, then filled by
 //! `gmtime_r`/`localtime_r`, which return null instead of writing on
-//! failure), the format is a NUL-terminated `CString`, and `strftime`
+//! failure, or by us before `mktime`, which reads it and normalises it in
+//! place), the format is a NUL-terminated `CString`, and `strftime`
 //! is given the buffer's real capacity, writes at most that many bytes
 //! and reports how many it wrote, the only bytes we then take. The `_r`
 //! variants keep no shared static result, and `tm_zone` (a pointer into
@@ -73,6 +74,57 @@ impl Tm {
             + t.tm_min as i64 * 60
             + t.tm_sec as i64
     }
+}
+
+/// The numbers of a `struct tm`, as C has them (`year` since 1900, `mon`
+/// 0–11, `isdst` negative for unknown), for code that works on the fields
+/// as git's does (its `approxidate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fields {
+    pub year: i32,
+    pub mon: i32,
+    pub mday: i32,
+    pub hour: i32,
+    pub min: i32,
+    pub sec: i32,
+    pub wday: i32,
+    pub isdst: i32,
+}
+
+impl Tm {
+    /// The fields, as numbers.
+    pub(crate) fn fields(&self) -> Fields {
+        let t = &self.0;
+        Fields {
+            year: t.tm_year,
+            mon: t.tm_mon,
+            mday: t.tm_mday,
+            hour: t.tm_hour,
+            min: t.tm_min,
+            sec: t.tm_sec,
+            wday: t.tm_wday,
+            isdst: t.tm_isdst,
+        }
+    }
+}
+
+/// `mktime`: the time `f` names in the local zone, fields out of range
+/// carried into the next ones as C does; -1 if there is none (as C).
+pub(crate) fn mktime(f: &Fields) -> i64 {
+    let mut tm = zeroed();
+    tm.tm_year = f.year;
+    tm.tm_mon = f.mon;
+    tm.tm_mday = f.mday;
+    tm.tm_hour = f.hour;
+    tm.tm_min = f.min;
+    tm.tm_sec = f.sec;
+    tm.tm_wday = f.wday;
+    tm.tm_isdst = f.isdst;
+    // SAFETY: see the module's comment: `tm` is a live, initialised local
+    // that `mktime` reads and normalises in place.
+    let t = unsafe { libc::mktime(&mut tm) };
+    #[allow(clippy::useless_conversion)]
+    i64::from(t)
 }
 
 fn zeroed() -> libc::tm {

@@ -4,6 +4,7 @@
 // Only `libc_time` (the C library's time functions, as git calls them) is allowed unsafe code.
 #![deny(unsafe_code)]
 
+mod approxidate;
 mod color;
 mod ctype;
 mod date;

@@ -91,15 +91,7 @@ fn expiry_date(t: &str, now: u64) -> Option<u64> {
     match t {
         "never" | "false" => Some(0),
         "all" | "now" => Some(u64::MAX),
-        // git's approxidate takes a lone 0 as no date part at all: now.
-        "0" => Some(now),
-        _ => {
-            let now = jiff::Timestamp::from_second(now as i64)
-                .ok()?
-                .to_zoned(jiff::tz::TimeZone::UTC);
-            let time = gix_date::parse(t, Some(now)).ok()?;
-            Some(time.seconds.max(0) as u64)
-        }
+        _ => crate::approxidate::approxidate_careful(t, now as i64).map(|t| t.max(0) as u64),
     }
 }
 

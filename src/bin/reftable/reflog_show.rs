@@ -13,6 +13,7 @@ use std::rc::Rc;
 use gix_ref::bstr::{BStr, ByteSlice};
 use gix_ref::log::Line;
 
+use crate::approxidate;
 use crate::date::{self, DateFormat, DateMode};
 use crate::repo::Repo;
 use crate::Fatal;
@@ -421,7 +422,12 @@ fn walk_for(repo: &Repo, arg: &str) -> Result<Option<Walk>, Fatal> {
             };
             (nr - 1, Selector::None, Some(id))
         }
-        Some(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+        // A number from 100000000 on is a time in seconds (git's get_oid_basic).
+        Some(s)
+            if !s.is_empty()
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && s.parse().is_ok_and(|n: u64| n < 100_000_000) =>
+        {
             let n: isize = s.parse().map_err(|_| ambiguous(arg))?;
             if lines.is_empty() {
                 return Err(ambiguous(arg));
@@ -436,19 +442,49 @@ fn walk_for(repo: &Repo, arg: &str) -> Result<Option<Walk>, Fatal> {
             (at, Selector::Index, Some(lines[at as usize].new_oid))
         }
         Some(s) => {
-            let now = date::now();
-            let when = jiff::Timestamp::from_second(now as i64)
-                .ok()
-                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC))
-                .and_then(|z| gix_date::parse(s, Some(z)).ok())
-                .ok_or_else(|| ambiguous(arg))?;
+            // All digits: a time to resolve the revision, but the walk
+            // takes them as an entry's number (git's add_reflog_for_walk
+            // reads them so), which is past the end.
+            let digits = s.bytes().all(|b| b.is_ascii_digit());
+            let when = if digits {
+                s.parse::<i64>().ok()
+            } else {
+                approxidate::approxidate_careful(s, date::now() as i64)
+            };
+            let when = when.ok_or_else(|| ambiguous(arg))?;
             if lines.is_empty() {
                 return Err(ambiguous(arg));
             }
+            // The ref as given (the branch's short name for `@{…}`), as
+            // git's get_oid_basic names it.
+            let given = match &arg[..arg.len() - s.len() - 3] {
+                "" => branch.strip_prefix("refs/heads/").unwrap_or("HEAD").to_owned(),
+                given => given.to_owned(),
+            };
+            if when == 0 {
+                // A time of 0 (`never`) is no time to git: an entry count.
+                return Err(Fatal::msg(format!("log for '{given}' only has {nr} entries")));
+            }
             let at = lines
                 .iter()
-                .rposition(|l| when.seconds >= l.signature.time.seconds)
+                .rposition(|l| when >= l.signature.time.seconds)
                 .map_or(-1, |p| p as isize);
+            if at < 0 {
+                // As git's get_oid_basic: the oldest entry's date.
+                let t = lines[0].signature.time;
+                let when = date::show(
+                    t.seconds.max(0) as u64,
+                    i64::from(reftable::store::seconds_to_tz(t.offset)),
+                    &DateMode {
+                        kind: DateFormat::Rfc,
+                        local: false,
+                    },
+                )?;
+                eprintln!("warning: log for '{given}' only goes back to {when}");
+            }
+            if digits {
+                return Ok(None);
+            }
             (at, Selector::Date, None)
         }
     };

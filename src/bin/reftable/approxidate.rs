@@ -134,28 +134,6 @@ fn number(d: &[u8], i: usize) -> (u64, usize) {
     (v, e)
 }
 
-/// git's `tm_to_time_t`: the fields read as UTC, -1 outside 1970–2099 or
-/// with a time field unset.
-fn tm_to_time_t(tm: &Fields) -> i64 {
-    const MDAYS: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-    let year = tm.year as i64 - 70;
-    let month = tm.mon;
-    let mut day = tm.mday as i64;
-    if !(0..=129).contains(&year) || !(0..=11).contains(&month) {
-        return -1;
-    }
-    if month < 2 || (year + 2) % 4 != 0 {
-        day -= 1;
-    }
-    if tm.hour < 0 || tm.min < 0 || tm.sec < 0 {
-        return -1;
-    }
-    (year * 365 + (year + 1) / 4 + MDAYS[month as usize] + day) * 86_400
-        + tm.hour as i64 * 3600
-        + tm.min as i64 * 60
-        + tm.sec as i64
-}
-
 /// How far `date` spells `s` (case aside): the length matched up to a
 /// character that is not a letter or digit, 0 if a letter or digit differs.
 fn match_string(date: &[u8], s: &str) -> usize {
@@ -250,7 +228,7 @@ fn set_date(year: i32, month: i32, day: i32, now_tm: Option<&Fields>, now: i64, 
         return 0;
     }
     let (mon, mday, ryear) = (r.mon, r.mday, r.year);
-    let specified = tm_to_time_t(&check);
+    let specified = check.utc_seconds();
     // Not more than ten days into the future.
     if specified != -1 && now + 10 * 24 * 3600 < specified {
         return -1;
@@ -487,7 +465,7 @@ fn parse_date_basic(date: &[u8]) -> Option<(i64, i32)> {
         };
         i += m.max(1);
     }
-    let mut timestamp = tm_to_time_t(&tm);
+    let mut timestamp = tm.utc_seconds();
     if timestamp == -1 {
         return None;
     }

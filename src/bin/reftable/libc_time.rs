@@ -55,24 +55,7 @@ impl Tm {
     /// git's `tm_to_time_t`: the time the fields name read as UTC, or -1
     /// outside 1970–2099.
     pub(crate) fn utc_seconds(&self) -> i64 {
-        const MDAYS: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-        let t = &self.0;
-        let year = t.tm_year as i64 - 70;
-        let month = t.tm_mon;
-        let mut day = t.tm_mday as i64;
-        if !(0..=129).contains(&year) || !(0..=11).contains(&month) {
-            return -1;
-        }
-        if month < 2 || (year + 2) % 4 != 0 {
-            day -= 1;
-        }
-        if t.tm_hour < 0 || t.tm_min < 0 || t.tm_sec < 0 {
-            return -1;
-        }
-        (year * 365 + (year + 1) / 4 + MDAYS[month as usize] + day) * 86_400
-            + t.tm_hour as i64 * 3600
-            + t.tm_min as i64 * 60
-            + t.tm_sec as i64
+        self.fields().utc_seconds()
     }
 }
 
@@ -89,6 +72,30 @@ pub(crate) struct Fields {
     pub sec: i32,
     pub wday: i32,
     pub isdst: i32,
+}
+
+impl Fields {
+    /// git's `tm_to_time_t`: the time the fields name read as UTC, or -1
+    /// outside 1970–2099 or with a time field unset.
+    pub(crate) fn utc_seconds(&self) -> i64 {
+        const MDAYS: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+        let year = self.year as i64 - 70;
+        let month = self.mon;
+        let mut day = self.mday as i64;
+        if !(0..=129).contains(&year) || !(0..=11).contains(&month) {
+            return -1;
+        }
+        if month < 2 || (year + 2) % 4 != 0 {
+            day -= 1;
+        }
+        if self.hour < 0 || self.min < 0 || self.sec < 0 {
+            return -1;
+        }
+        (year * 365 + (year + 1) / 4 + MDAYS[month as usize] + day) * 86_400
+            + self.hour as i64 * 3600
+            + self.min as i64 * 60
+            + self.sec as i64
+    }
 }
 
 impl Tm {

@@ -332,14 +332,8 @@ fn match_digit(date: &[u8], tm: &mut Fields, offset: &mut i32, tm_gmt: &mut bool
     if n == 8 || n == 6 {
         let (num1, num2, num3) = ((num / 10000) as u32, ((num % 10000) / 100) as u32, (num % 100) as u32);
         if n == 8 {
-            set_date(
-                num1 as i32,
-                num2 as i32,
-                num3 as i32,
-                None,
-                crate::date::now() as i64,
-                tm,
-            );
+            // Without a time to refuse the future from, `now` goes unread.
+            set_date(num1 as i32, num2 as i32, num3 as i32, None, 0, tm);
         } else if set_time(num1 as i64, num2 as i64, num3 as i64, tm) == 0
             && at(date, end) == b'.'
             && at(date, end + 1).is_ascii_digit()

@@ -181,30 +181,34 @@ fn git_args() -> Vec<std::ffi::OsString> {
     if args.get(sub).is_some_and(|a| a == "show-ref") {
         let mut i = sub + 1;
         while i < args.len() && args[i] != "--" {
-            let a = args[i].as_encoded_bytes();
-            if a.len() > 2 && a[0] == b'-' && a[1] != b'-' {
-                // Flags without a value up to the first `s`, then its value.
-                let flags = a[1..].iter().take_while(|&&c| c == b'd' || c == b'q').count();
-                if a.get(1 + flags) == Some(&b's') && a.len() > 2 + flags && a[2 + flags] != b'=' {
-                    let value = args[i].to_str().map(|s| s[2 + flags..].to_owned());
-                    if let Some(value) = value {
-                        let cluster = args[i].to_str().map(|s| s[..1 + flags].to_owned());
-                        let mut with = Vec::new();
-                        if let Some(c) = cluster.filter(|c| c.len() > 1) {
-                            with.push(c.into());
-                        }
-                        with.push(format!("-s={value}").into());
-                        let n = with.len();
-                        args.splice(i..=i, with);
-                        i += n;
-                        continue;
-                    }
+            match split_joined_hash(&args[i]) {
+                Some(with) => {
+                    let n = with.len();
+                    args.splice(i..=i, with);
+                    i += n;
                 }
+                None => i += 1,
             }
-            i += 1;
         }
     }
     args
+}
+
+/// `-s<n>` or `-ds<n>` (flags without a value, then `-s` with its value
+/// joined) as clap reads them: `-s=<n>` after the flags; `None` for any
+/// other argument.
+fn split_joined_hash(arg: &std::ffi::OsStr) -> Option<Vec<std::ffi::OsString>> {
+    let rest = arg.to_str()?.strip_prefix('-').filter(|r| !r.starts_with('-'))?;
+    let flags = rest.bytes().take_while(|&c| c == b'd' || c == b'q').count();
+    let value = rest[flags..]
+        .strip_prefix('s')
+        .filter(|v| !v.is_empty() && !v.starts_with('='))?;
+    let mut with = Vec::new();
+    if flags > 0 {
+        with.push(format!("-{}", &rest[..flags]).into());
+    }
+    with.push(format!("-s={value}").into());
+    Some(with)
 }
 
 /// Where the subcommand's name is in `args`: after `-C <path>` or `-C<path>`.
@@ -239,13 +243,19 @@ fn parse_full() -> Result<Cli, clap::Error> {
 /// line does not parse: the full parser then runs and reports as usual.
 fn parse_quick() -> Option<Cli> {
     use clap::FromArgMatches as _;
-    Cli::from_arg_matches(&quick_matches()?).ok()
+    Cli::from_arg_matches(quick_matches()?).ok()
 }
 
 /// The matches of the command line, built with only the parser of the
 /// subcommand named (see [`parse_quick`]); `None` if it is not one of those
-/// or does not parse.
-fn quick_matches() -> Option<clap::ArgMatches> {
+/// or does not parse. Parsed once: `show-ref` asks again for the order of
+/// its options.
+fn quick_matches() -> Option<&'static clap::ArgMatches> {
+    static MATCHES: std::sync::OnceLock<Option<clap::ArgMatches>> = std::sync::OnceLock::new();
+    MATCHES.get_or_init(parse_quick_matches).as_ref()
+}
+
+fn parse_quick_matches() -> Option<clap::ArgMatches> {
     use clap::Args as _;
     let args = git_args();
     let sub = match args.get(subcommand_index(&args))?.to_str()? {
@@ -272,8 +282,8 @@ fn quick_matches() -> Option<clap::ArgMatches> {
 
 /// The matches of subcommand `name` on this command line, where options'
 /// order matters beyond what the parsed arguments keep.
-fn subcommand_matches(name: &str) -> Option<clap::ArgMatches> {
-    quick_matches()?.subcommand_matches(name).cloned()
+fn subcommand_matches(name: &str) -> Option<&'static clap::ArgMatches> {
+    quick_matches()?.subcommand_matches(name)
 }
 
 fn main() -> ExitCode {

@@ -379,18 +379,18 @@ fn ambiguous(name: &str) -> Fatal {
 /// `add_reflog_for_walk`); `None` if it names no reflog.
 fn walk_for(repo: &Repo, arg: &str) -> Result<Option<Walk>, Fatal> {
     // `<ref>@{<n>}` or `<ref>@{<date>}`.
-    let (branch, spec) = match arg.strip_suffix('}').and_then(|s| s.rsplit_once("@{")) {
+    let (given, spec) = match arg.strip_suffix('}').and_then(|s| s.rsplit_once("@{")) {
         Some((b, s)) => (b, Some(s)),
         None => (arg, None),
     };
-    let mut branch = if branch.is_empty() && spec.is_some() {
+    let mut branch = if given.is_empty() && spec.is_some() {
         // `@{…}`: the branch HEAD is on (HEAD itself when detached).
         match repo.exact("HEAD".into()).map(|h| h.target) {
             Some(gix_ref::Target::Symbolic(t)) => t.as_bstr().to_str_lossy().into_owned(),
             _ => "HEAD".to_owned(),
         }
     } else {
-        branch.to_owned()
+        given.to_owned()
     };
     // The revision must resolve to an object: a ref, or the entry named.
     let mut lines = read_reflog(repo, &branch)?;
@@ -457,9 +457,9 @@ fn walk_for(repo: &Repo, arg: &str) -> Result<Option<Walk>, Fatal> {
             }
             // The ref as given (the branch's short name for `@{…}`), as
             // git's get_oid_basic names it.
-            let given = match &arg[..arg.len() - s.len() - 3] {
-                "" => branch.strip_prefix("refs/heads/").unwrap_or("HEAD").to_owned(),
-                given => given.to_owned(),
+            let given = match given {
+                "" => branch.strip_prefix("refs/heads/").unwrap_or("HEAD"),
+                given => given,
             };
             if when == 0 {
                 // A time of 0 (`never`) is no time to git: an entry count.

@@ -851,6 +851,64 @@ fn reflog_identity_and_time_zone_match_git() {
     }
 }
 
+/// `GIT_COMMITTER_DATE` read as git's strict `parse_date`: full dates in any
+/// of its formats (no zone: the local one at that date), `@<seconds> <zone>`
+/// with an offset beyond 99 hours (written `+10039`, as git), and approximate
+/// or broken dates refused with git's `fatal: invalid date format` and
+/// nothing written, by update-ref (one ref, `-d`, `--stdin`) and symbolic-ref.
+#[test]
+fn committer_dates_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, ids) = twin(tmp.path(), "reftable", "sha1");
+    let dates = [
+        "2005-04-07T22:13:13",
+        "Thu, 07 Apr 2005 22:13:13 +0200",
+        "2005-04-07 22:13:13 -0130",
+        "@1234567890 +9999",
+        "@1234567890 -0059",
+        "1234567890",
+        "12:00 PST 2010-01-01",
+        "Jun 1 2010 12:00",
+        "2010-03-14 02:30",
+        "20100101T000000",
+        "2099-12-31 23:59:59 +0000",
+        "yesterday",
+        "12/31/2010 5pm",
+        "2100-01-01 00:00 +0000",
+        "0 +0000",
+        "@99999999999999999999 +0000",
+        "  ",
+        "garbage",
+    ];
+    let mut codes = [0; 2];
+    for (i, date) in dates.iter().enumerate() {
+        let name = format!("refs/heads/d{i}");
+        let stdin = format!("create {name}-s {}\n", ids[1]);
+        let cases: [(&[&str], Option<&str>); 5] = [
+            (&["update-ref", "-m", "x", &name, &ids[0]], None),
+            (&["update-ref", "--stdin"], Some(&stdin)),
+            (&["symbolic-ref", &format!("{name}-sym"), "refs/heads/main"], None),
+            (&["update-ref", &name, &ids[2], &ids[0]], None),
+            (&["update-ref", "-d", &name], None),
+        ];
+        for (args, input) in cases {
+            let run = |mut cmd: Command| {
+                cmd.env("GIT_COMMITTER_DATE", date)
+                    .env("TZ", "America/New_York")
+                    .args(args);
+                run(cmd, input)
+            };
+            let (x, y) = (run(ours_cmd(&a)), run(git(&b)));
+            let what = format!("GIT_COMMITTER_DATE={date:?} {args:?}");
+            assert_eq!((&x.code, &x.stderr), (&y.code, &y.stderr), "{what}");
+            assert_lines_eq(&state(&a), &state(&b), &format!("state after {what}"));
+            codes[usize::from(x.code != 0)] += 1;
+        }
+    }
+    // Both kinds seen: dates taken and dates refused.
+    assert!(codes[0] >= 40 && codes[1] >= 25, "{codes:?}");
+}
+
 /// The `update-ref --stdin` language at its edges: empty lines, a missing
 /// final line feed, stray spaces, `-z` fields of every command (git reads a
 /// fixed number of fields per command), each accepted or refused as git does.

@@ -179,13 +179,38 @@ pub(crate) type Committer = (BString, BString, gix_date::Time);
 pub(crate) fn committer_parts(committer: Option<gix_actor::SignatureRef<'_>>) -> Result<Option<Committer>, Error> {
     committer
         .map(|c| {
-            let time = c.time().map_err(|e| Error::InvalidName {
-                name: "committer".into(),
-                reason: format!("unparsable time: {e}"),
-            })?;
+            let time = match git_time(c.time) {
+                Some(t) => t,
+                None => c.time().map_err(|e| Error::InvalidName {
+                    name: "committer".into(),
+                    reason: format!("unparsable time: {e}"),
+                })?,
+            };
             Ok((c.name.to_owned(), c.email.to_owned(), time))
         })
         .transpose()
+}
+
+/// A signature's time as git reads it into a log record: seconds, a space,
+/// and the zone as a signed `hhmm` integer of any length that fits the
+/// record (git writes `+10039` for an offset of 100 hours 39 minutes, which
+/// gix's own parser refuses); `None` for anything else.
+fn git_time(time: &str) -> Option<gix_date::Time> {
+    let (seconds, zone) = time.trim().split_once(' ')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (negative, hhmm) = match zone.split_at_checked(1)? {
+        ("+", d) => (false, d),
+        ("-", d) => (true, d),
+        _ => return None,
+    };
+    if !digits(seconds) || !digits(hhmm) {
+        return None;
+    }
+    let hhmm: i16 = hhmm.parse().ok()?;
+    Some(gix_date::Time {
+        seconds: seconds.parse().ok()?,
+        offset: super::reflog::tz_to_seconds(if negative { -hhmm } else { hhmm }),
+    })
 }
 
 /// The longest reflog message kept: git keeps half a block, so that a log
@@ -724,4 +749,31 @@ pub(crate) fn refused(edit: &RefEdit, local: &[u8]) -> Option<Error> {
         name: name(),
         what: "pseudoref",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::git_time;
+
+    #[test]
+    fn committer_times_as_git_reads_them() {
+        let t = |s: &str| git_time(s).map(|t| (t.seconds, t.offset));
+        assert_eq!(t("1234567890 +0130"), Some((1234567890, 5400)));
+        assert_eq!(t("1234567890 -0059"), Some((1234567890, -3540)));
+        // git's date_string for an offset of 100 hours 39 minutes.
+        assert_eq!(t("1234567890 +10039"), Some((1234567890, 362340)));
+        assert_eq!(t("0 +0000"), Some((0, 0)));
+        for bad in [
+            "",
+            "1234567890",
+            "x +0000",
+            "1 0000",
+            "1 +",
+            "1 +99999",
+            "1 +12a",
+            "99999999999999999999 +0000",
+        ] {
+            assert_eq!(t(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -483,6 +483,14 @@ fn parse_date_basic(date: &[u8]) -> Option<(i64, i32)> {
     Some((timestamp, offset))
 }
 
+/// git's `parse_date` (for `GIT_COMMITTER_DATE`): a date with every field
+/// given, as its time and zone offset in minutes; `None` where git dies
+/// "invalid date format". No zone given: the local zone's at that date.
+pub fn parse_date(date: &str) -> Option<(i64, i32)> {
+    let date = date.as_bytes();
+    parse_date_basic(&date[..date.iter().position(|&b| b == 0).unwrap_or(date.len())])
+}
+
 /// Fills the date fields not given from `now` (a month after now's: last
 /// year), then takes `sec` off, in the local zone.
 fn update_tm(tm: &mut Fields, now: &Fields, sec: i64) -> i64 {

@@ -707,6 +707,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
                 return Err(Fatal {
                     msg: format!("malformed object name '{spec}'"),
                     code: 129,
+                    died: false,
                 })
             }
         }

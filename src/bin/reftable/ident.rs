@@ -1,19 +1,47 @@
 //! The committer written into reflog entries: name and email as gix resolves
 //! them (environment, `committer.*`, `user.*`, fallbacks), the date from
-//! `GIT_COMMITTER_DATE` or the clock in the local time zone.
+//! `GIT_COMMITTER_DATE` (read as git's `parse_date`) or the clock in the local time zone.
 //!
 //! gix's `Repository::committer()` gives the same answer but first loads
 //! jiff's whole time-zone database (a walk of `/usr/share/zoneinfo`, about a
 //! millisecond), which would double the cost of a single `update-ref`. Here
 //! the local zone is read from `TZ` or `/etc/localtime` alone, as libc does.
 
-use gix_actor::Signature;
+use gix::bstr::BString;
+use gix_actor::SignatureRef;
 use gix_date::Time;
 
 use crate::Fatal;
 
+/// Who writes reflog entries and when, the time as git's ident line has it.
+pub struct Committer {
+    name: BString,
+    email: BString,
+    /// `<seconds> <+|-><hhmm>`, as git's `date_string`: hours beyond 99
+    /// take more digits (gix's own formatting refuses those).
+    time: String,
+}
+
+impl Committer {
+    /// The signature handed to the store.
+    pub fn to_ref(&self) -> SignatureRef<'_> {
+        SignatureRef {
+            name: self.name.as_ref(),
+            email: self.email.as_ref(),
+            time: &self.time,
+        }
+    }
+}
+
+/// git's `date_string`: seconds and the zone offset in minutes.
+fn date_string(seconds: i64, minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let m = minutes.unsigned_abs();
+    format!("{seconds} {sign}{:02}{:02}", m / 60, m % 60)
+}
+
 /// The committer for reflog entries, `None` if no name or email is configured.
-pub fn committer(repo: &gix::Repository) -> Result<Option<Signature>, Fatal> {
+pub fn committer(repo: &gix::Repository) -> Result<Option<Committer>, Fatal> {
     let config = repo.config_snapshot();
     let first = |keys: &[&str]| keys.iter().find_map(|k| config.string(*k));
     let name = first(&["committer.name", "user.name", "gitoxide.committer.nameFallback"]);
@@ -26,16 +54,21 @@ pub fn committer(repo: &gix::Repository) -> Result<Option<Signature>, Fatal> {
     let (Some(name), Some(email)) = (name, email) else {
         return Ok(None);
     };
-    let time = match config.string("gitoxide.commit.committerDate") {
+    // As git's fmt_ident: an empty date is no date, any other must parse
+    // strictly (no "yesterday").
+    let time = match config.string("gitoxide.commit.committerDate").filter(|d| !d.is_empty()) {
         Some(date) => {
             let date = date.to_string();
-            gix_date::parse(&date, None)
-                .or_else(|_| gix_date::parse(&date, Some(gix_date::Zoned::now())))
-                .map_err(|_| Fatal::msg(format!("invalid date format: {date}")))?
+            let (seconds, minutes) = crate::approxidate::parse_date(&date)
+                .ok_or_else(|| Fatal::die(format!("invalid date format: {date}")))?;
+            date_string(seconds, minutes)
         }
-        None => now_local(),
+        None => {
+            let now = now_local();
+            date_string(now.seconds, now.offset / 60)
+        }
     };
-    Ok(Some(Signature { name, email, time }))
+    Ok(Some(Committer { name, email, time }))
 }
 
 /// The current time with the local zone's offset.

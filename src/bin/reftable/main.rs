@@ -35,6 +35,9 @@ use clap::{Parser, Subcommand};
 pub struct Fatal {
     pub msg: String,
     pub code: u8,
+    /// Reported where it happens, as git's `die()` deep in its code (an
+    /// invalid `GIT_COMMITTER_DATE`): no caller words it for a ref.
+    pub died: bool,
 }
 
 /// A message as git's `vreportf` prints it: control characters but tab and
@@ -61,12 +64,21 @@ impl Fatal {
         Fatal {
             msg: msg.into(),
             code: 128,
+            died: false,
         }
     }
     pub fn usage(msg: impl Into<String>) -> Self {
         Fatal {
             msg: msg.into(),
             code: 129,
+            died: false,
+        }
+    }
+    /// A `fatal: …` as git's `die()` where no caller adds the ref's name.
+    pub fn die(msg: impl Into<String>) -> Self {
+        Fatal {
+            died: true,
+            ..Fatal::msg(msg)
         }
     }
     /// An `error: …` with exit status 1 (what git reports for some failed updates).
@@ -74,6 +86,7 @@ impl Fatal {
         Fatal {
             msg: msg.into(),
             code: 1,
+            died: false,
         }
     }
 }

@@ -282,6 +282,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                 return Err(Fatal {
                     msg: format!("list does not accept arguments: '{first}'"),
                     code: 255,
+                    died: false,
                 });
             }
             let names = match repo.refs.as_reftable() {
@@ -316,12 +317,14 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                     return Err(Fatal {
                         msg: format!("not a reflog: {e}"),
                         code: 255,
+                        died: false,
                     });
                 };
                 let Some(full) = log_name(repo, &name) else {
                     return Err(Fatal {
                         msg: format!("no reflog for '{e}'"),
                         code: 255,
+                        died: false,
                     });
                 };
                 // An entry past the end deletes nothing, and is no error.
@@ -415,6 +418,7 @@ fn format_of(s: &str) -> Result<RefFormat, Fatal> {
         other => Err(Fatal {
             msg: format!("unknown ref storage format '{other}'"),
             code: 255,
+            died: false,
         }),
     }
 }
@@ -441,6 +445,7 @@ pub fn refs(repo: &Repo, cmd: Refs, out: &mut dyn Write) -> Result<i32, Fatal> {
                 return Err(Fatal {
                     msg: format!("repository already uses '{ref_format}' format"),
                     code: 255,
+                    died: false,
                 });
             }
             let pb = crate::progress::spinner("Migrating refs");
@@ -460,6 +465,7 @@ pub fn refs(repo: &Repo, cmd: Refs, out: &mut dyn Write) -> Result<i32, Fatal> {
                 Err(e) => Err(Fatal {
                     msg: e.to_string(),
                     code: 255,
+                    died: false,
                 }),
             }
         }

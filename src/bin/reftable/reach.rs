@@ -123,6 +123,7 @@ pub fn commit_args(repo: &Repo, specs: &[String], option: &str) -> Result<Vec<Ob
                     Fatal {
                         msg: malformed.clone(),
                         code: 129,
+                        died: false,
                     }
                 }
             })?;
@@ -138,6 +139,7 @@ pub fn commit_args(repo: &Repo, specs: &[String], option: &str) -> Result<Vec<Ob
                         format!("{not_commit}no such commit {spec}")
                     },
                     code: 129,
+                    died: false,
                 }
             })
         })

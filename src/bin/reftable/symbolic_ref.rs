@@ -140,5 +140,11 @@ fn bad_name(name: &str) -> Fatal {
 /// Applies `edit`; git's symbolic-ref reports a failed transaction as an
 /// error (exit 1), not as fatal.
 fn applied(repo: &Repo, edit: RefEdit) -> Result<(), Fatal> {
-    apply(repo, vec![edit]).map_err(|f| if f.code == 128 { Fatal::error(f.msg) } else { f })
+    apply(repo, vec![edit]).map_err(|f| {
+        if f.code == 128 && !f.died {
+            Fatal::error(f.msg)
+        } else {
+            f
+        }
+    })
 }

@@ -404,8 +404,6 @@ impl Batch<'_> {
                 }
             }
         }
-        let committer = crate::ident::committer(self.repo.gix()?)?;
-        let mut buf = gix_date::parse::TimeBuf::default();
         let lock = lock_mode();
         let prepared = self
             .repo
@@ -413,12 +411,17 @@ impl Batch<'_> {
             .transaction()
             .prepare(edits, lock)
             .map_err(|e| Fatal::msg(describe(&e)))?;
-        if let Err(f) = check_expected(self.repo, &expect) {
-            prepared.rollback();
-            return Err(f);
-        }
+        // As git, whose backend asks for the committer only when it writes.
+        let committer =
+            match check_expected(self.repo, &expect).and_then(|()| crate::ident::committer(self.repo.gix()?)) {
+                Ok(c) => c,
+                Err(f) => {
+                    prepared.rollback();
+                    return Err(f);
+                }
+            };
         prepared
-            .commit(committer.as_ref().map(|c| c.to_ref(&mut buf)))
+            .commit(committer.as_ref().map(|c| c.to_ref()))
             .map(drop)
             .map_err(|e| Fatal::msg(describe(&e)))
     }
@@ -535,10 +538,9 @@ fn lock_mode() -> gix_lock::acquire::Fail {
 
 pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {
     let committer = crate::ident::committer(repo.gix()?)?;
-    let mut buf = gix_date::parse::TimeBuf::default();
     let lock = lock_mode();
     repo.refs
-        .apply(edits, lock, committer.as_ref().map(|c| c.to_ref(&mut buf)))
+        .apply(edits, lock, committer.as_ref().map(|c| c.to_ref()))
         .map(drop)
         .map_err(|e| Fatal::msg(describe(&e)))
 }
@@ -595,7 +597,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         }
         // git reports a failed single deletion as an error (exit 1), not fatal.
         return match batch.commit() {
-            Err(f) if a.delete && f.code == 128 => Err(Fatal::error(f.msg)),
+            Err(f) if a.delete && f.code == 128 && !f.died => Err(Fatal::error(f.msg)),
             other => other.map(|()| 0),
         };
     }
@@ -628,7 +630,7 @@ fn single_update(batch: &mut Batch<'_>, name: &str, new: &str, old: Option<&str>
     batch.push_update(full, new_id, expected, deref);
     batch
         .commit()
-        .map_err(|f| if f.code == 128 { failed(f.msg) } else { f })?;
+        .map_err(|f| if f.code == 128 && !f.died { failed(f.msg) } else { f })?;
     Ok(0)
 }
 
@@ -815,11 +817,10 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
             batch.push_edits(b.into_edits());
         } else {
             let committer = crate::ident::committer(repo.gix()?)?;
-            let mut buf = gix_date::parse::TimeBuf::default();
             let lock = lock_mode();
             let store = repo.refs.as_reftable().expect("bulk only on reftable");
             let spin = crate::progress::spinner("Committing");
-            let res = store.apply_bulk(b, lock, committer.as_ref().map(|c| c.to_ref(&mut buf)));
+            let res = store.apply_bulk(b, lock, committer.as_ref().map(|c| c.to_ref()));
             crate::progress::done(spin);
             match res.map_err(|e| Fatal::msg(describe(&e.into())))? {
                 Outcome::Applied => return Ok(()),

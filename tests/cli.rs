@@ -2058,6 +2058,73 @@ fn names_outside_refs_as_git() {
     assert_eq!(pseudo, ["FOO_BAR", "HEAD", "X_HEAD"]);
 }
 
+/// Names another tool wrote that could leave `refs/` as paths: git dies
+/// "refname is dangerous" when its walk reaches one, and only then.
+#[test]
+fn dangerous_names_from_another_tool_as_git() {
+    use reftable::format::{RefRecordRef, RefValueRef};
+    use reftable::stack::{Options, Stack};
+    let tmp = tempfile::tempdir().unwrap();
+    // Names that could leave `refs/` as paths, each where it sorts among
+    // valid and merely broken ones: git dies "refname is dangerous" when
+    // its walk reaches one (and only then), after what it printed so far.
+    let sets: [&[&str]; 3] = [
+        &[
+            "refs/../../escape",
+            "refs/heads//x",
+            "refs/heads/ok",
+            "refs/tags/a b",
+            "refs/zz/./x",
+        ],
+        &["refs/tags/../x", "refs/heads/ok", "refs/tags/v1"],
+        &["refs/zz/..", "refs/heads/a..b", "refs/heads/ok"],
+    ];
+    for (i, set) in sets.iter().enumerate() {
+        let dir = git_init(tmp.path(), &format!("d{i}"), &["--ref-format=reftable"]);
+        git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
+        git_out(&dir, &["tag", "-a", "-m", "t", "v0"]);
+        let id = unhex(git_out(&dir, &["rev-parse", "HEAD"]).trim());
+        let mut names = set.to_vec();
+        names.sort();
+        let mut stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();
+        let next = stack.next_update_index();
+        stack
+            .add(|w| {
+                w.set_limits(next, next)?;
+                for n in &names {
+                    w.add_ref(&RefRecordRef {
+                        name: n.as_bytes(),
+                        update_index: next,
+                        value: RefValueRef::Val1(&id),
+                    })?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        for args in [
+            &["for-each-ref"][..],
+            &["for-each-ref", "--include-root-refs"],
+            &["for-each-ref", "--sort=-refname", "--format=%(refname) %(*objectname)"],
+            &["for-each-ref", "refs/heads"],
+            &["for-each-ref", "refs/heads/ok"],
+            &["for-each-ref", "refs/heads/o*"],
+            &["for-each-ref", "refs/t"],
+            &["for-each-ref", "refs/zz"],
+            &["for-each-ref", "--count=1", "refs/tags"],
+            &["show-ref"],
+            &["show-ref", "-d"],
+            &["show-ref", "ok"],
+            &["show-ref", "--branches"],
+            &["show-ref", "--tags"],
+            &["show-ref", "--branches", "--tags"],
+            &["show-ref", "--verify", "refs/heads/ok"],
+        ] {
+            let out = same(&dir, args);
+            assert_eq!(out.stderr, theirs(&dir, args, None).stderr, "{args:?}");
+        }
+    }
+}
+
 /// Names under `refs/` that are not ref names, written by another tool:
 /// git warns of each in for-each-ref, dies on the first in show-ref, and
 /// gix-style iteration leaves them out (or tells them apart).

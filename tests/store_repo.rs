@@ -236,3 +236,84 @@ fn migration_of_names_outside_refs_matches_git() {
         git_out(&ours, &["refs", "verify"]);
     }
 }
+
+/// Migrating to files a stack another tool wrote: a name that would leave
+/// `.git` (`refs/../../x`) is refused before anything is written (git dies
+/// "refname is dangerous"), a name git only marks broken is left behind as
+/// git leaves it, and a reflog entry whose zone is beyond 99
+/// hours (`+10039`, which git writes for `@<t> +9999`) is written as git
+/// writes it, not a panic.
+#[test]
+fn migration_of_hostile_tables_to_files() {
+    use reftable::format::{RefRecordRef, RefValueRef};
+    use reftable::stack::{Options, Stack};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = git_init(tmp.path(), "hostile", &["--ref-format=reftable"]);
+    let c = |dir: &Path, date: &str| {
+        let mut cmd = git(dir);
+        cmd.env("GIT_COMMITTER_DATE", date)
+            .args(["commit", "-q", "--allow-empty", "-m", "c"]);
+        assert!(cmd.status().unwrap().success());
+    };
+    c(&dir, "@1234567890 +9999");
+    c(&dir, "@1234567891 -9999");
+    let id = unhex(git_out(&dir, &["rev-parse", "HEAD"]).trim());
+    let snapshot = |dir: &Path| dir_files(&dir.join(".git"));
+    for bad in ["refs/../../escape", "refs/heads/../../../escape", "refs/heads/a b"] {
+        let copy = tmp.path().join(format!("copy-{}", bad.len()));
+        copy_dir(&dir, &copy);
+        let mut stack = Stack::open(&copy.join(".git/reftable"), Options::default()).unwrap();
+        let next = stack.next_update_index();
+        stack
+            .add(|w| {
+                w.set_limits(next, next)?;
+                w.add_ref(&RefRecordRef {
+                    name: bad.as_bytes(),
+                    update_index: next,
+                    value: RefValueRef::Val1(&id),
+                })?;
+                Ok(())
+            })
+            .unwrap();
+        let before = snapshot(&copy);
+        let res = migrate(&copy.join(".git"), RefFormat::Files, false, false);
+        if bad.contains("..") {
+            let err = res.unwrap_err();
+            assert!(err.to_string().contains(bad), "{bad}: {err}");
+            assert!(err.to_string().contains("dangerous"), "{bad}: {err}");
+            assert_eq!(snapshot(&copy), before, "{bad}: repository changed");
+        } else {
+            // As git: a broken ref is left behind, the others migrate.
+            res.unwrap();
+            assert_eq!(
+                git_out(&copy, &["for-each-ref", "--format=%(refname)"]),
+                "refs/heads/main\n"
+            );
+        }
+        assert!(!tmp.path().join("escape").exists() && !copy.join("escape").exists());
+    }
+    let log = |dir: &Path| git_out(dir, &["reflog", "show", "--date=raw", "--format=%H %gd %gs", "HEAD"]);
+    let shown = log(&dir);
+    assert!(shown.contains("+10039") && shown.contains("-10039"), "{shown}");
+    // The same commits made by git in a files repository: its reflog file
+    // is what ours must be (git's files backend writes such a zone as it
+    // is, and misreads it itself).
+    let files = git_init(tmp.path(), "files", &["--ref-format=files"]);
+    c(&files, "@1234567890 +9999");
+    c(&files, "@1234567891 -9999");
+    migrate(&dir.join(".git"), RefFormat::Files, false, false).unwrap();
+    assert_eq!(git_out(&dir, &["rev-parse", "--show-ref-format"]), "files\n");
+    let file = |dir: &Path, f: &str| std::fs::read_to_string(dir.join(".git/logs").join(f)).unwrap();
+    assert!(file(&dir, "HEAD").contains(" +10039\tcommit (initial): c\n"));
+    for f in ["HEAD", "refs/heads/main"] {
+        assert_lines_eq(
+            &file(&dir, f),
+            &file(&files, f),
+            &format!("logs/{f} after migrating to files"),
+        );
+    }
+    // (No fsck: git's commits with such a zone fail it.)
+    let refs = |dir: &Path| git_out(dir, &["for-each-ref", "--include-root-refs"]);
+    assert_lines_eq(&refs(&dir), &refs(&files), "refs after migrating to files");
+    git_out(&dir, &["refs", "verify"]);
+}

@@ -470,6 +470,24 @@ pub fn refname_is_safe(name: &[u8]) -> bool {
     name.starts_with(b"refs/") || (!name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'_'))
 }
 
+/// git's `refname_is_safe` for any name: under `refs/` with no empty, `.`
+/// or `..` component after it (nothing that could leave `refs/` as a
+/// path), or capitals and `_` only. git dies "refname is dangerous" on a
+/// name that is neither valid nor safe.
+///
+/// ```
+/// use reftable::store::refname_is_path_safe;
+/// assert!(refname_is_path_safe(b"refs/heads/a b") && refname_is_path_safe(b"ORIG_HEAD"));
+/// assert!(!refname_is_path_safe(b"refs/../x") && !refname_is_path_safe(b"refs/heads//x"));
+/// assert!(!refname_is_path_safe(b"refs/") && !refname_is_path_safe(b"foo") && !refname_is_path_safe(b""));
+/// ```
+pub fn refname_is_path_safe(name: &[u8]) -> bool {
+    match name.strip_prefix(b"refs/") {
+        Some(rest) => rest.split(|&c| c == b'/').all(|c| !matches!(c, b"" | b"." | b"..")),
+        None => !name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'_'),
+    }
+}
+
 fn validate_partial(name: &[u8]) -> Result<(), Error> {
     gix_validate::reference::name_partial(name.as_bstr()).map_err(|e| Error::InvalidName {
         name: name.to_str_lossy().into_owned(),

@@ -411,9 +411,22 @@ fn read_reftable(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, L
         let r = r?;
         // As git: refs and root refs; not `foo` or `bar/baz`, which git
         // writes if asked but leaves behind when it migrates.
-        if r.name.starts_with(b"refs/") || super::is_root_ref(&r.name) {
-            refs.push((r.name, r.value));
+        if !(r.name.starts_with(b"refs/") || super::is_root_ref(&r.name)) {
+            continue;
         }
+        // As git's iterator: a name that is no reference name is a broken
+        // ref, left behind; one that could leave `refs/` as a path stops
+        // the migration before anything is written.
+        if gix_validate::reference::name(r.name.as_bstr()).is_err() {
+            if !super::refname_is_path_safe(&r.name) {
+                return Err(Error::InvalidName {
+                    name: r.name.to_str_lossy().into_owned(),
+                    reason: "refname is dangerous".into(),
+                });
+            }
+            continue;
+        }
+        refs.push((r.name, r.value));
     }
     drop(stacks);
     let mut logs = Vec::new();
@@ -505,10 +518,37 @@ fn write_files(dir: &Path, refs: &Refs, logs: &Logs) -> Result<(), Error> {
         mkdir(path.parent().expect("has parent"))?;
         let mut out = Vec::new();
         for l in lines {
-            l.write_to(&mut out).map_err(io(&path))?;
+            log_line(l, &mut out).map_err(io(&path))?;
         }
         write(&path, &out)?;
     }
+    Ok(())
+}
+
+/// A reflog line as git's files backend writes it: the zone as git's
+/// `date_string` (`+10039` for 100 hours 39 minutes, which gix's own writer
+/// refuses), no tab before an empty message. A line feed inside a field
+/// would break the file into two entries: refused.
+fn log_line(l: &gix_ref::log::Line, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let s = &l.signature;
+    if [&s.name, &s.email, &l.message].iter().any(|f| f.contains(&b'\n')) {
+        return Err(std::io::Error::other(format!(
+            "reflog entry by {:?} holds a line feed",
+            s.name.to_str_lossy()
+        )));
+    }
+    let tz = super::seconds_to_tz(s.time.offset);
+    let sign = if tz < 0 { '-' } else { '+' };
+    out.extend_from_slice(format!("{} {} ", l.previous_oid, l.new_oid).as_bytes());
+    out.extend_from_slice(&s.name);
+    out.extend_from_slice(b" <");
+    out.extend_from_slice(&s.email);
+    out.extend_from_slice(format!("> {} {sign}{:04}", s.time.seconds, tz.unsigned_abs()).as_bytes());
+    if !l.message.is_empty() {
+        out.push(b'\t');
+        out.extend_from_slice(&l.message);
+    }
+    out.push(b'\n');
     Ok(())
 }
 

@@ -919,7 +919,8 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
                 return Ok(());
             }
         }
-        repo.for_each_entry("refs/", &mut |e| match e {
+        let prefixes: Vec<&str> = walked.iter().map(String::as_str).collect();
+        repo.for_each_entry("refs/", &prefixes, &mut |e| match e {
             RefEntry::Ref(r) => f(r),
             RefEntry::Broken(name) => {
                 let name = name.to_str_lossy();
@@ -945,17 +946,20 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
         .chain(a.sort.iter().map(|k| k.trim_start_matches('-')))
         .filter(|at| needs_object(at))
         .collect();
-    if stream && !object_atoms.is_empty() {
+    let checked = stream && !object_atoms.is_empty();
+    if checked {
         // git sorts (by name) before printing, computing every listed
         // ref's values: a missing object leaves the output empty. A first
         // pass finds one (object kinds are cached for the second). Which of
         // several git names depends on its merge sort; this names the first.
+        // It is git's walk that collects the refs: it warns of broken names
+        // (and dies on a dangerous one) before anything is printed.
         let mut failed = None;
-        for_each(false, &mut |r| {
-            if keep(&r, false) {
+        for_each(true, &mut |r| {
+            if failed.is_none() && keep(&r, false) {
                 failed = object_atoms.iter().find_map(|at| ctx.atom(&r, at).err());
             }
-            failed.is_none()
+            true
         })?;
         if let Some(e) = failed {
             return Err(e);
@@ -964,7 +968,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
     if stream {
         // Streams: one ref at a time.
         let (mut n, mut err) = (0, None);
-        for_each(true, &mut |r| {
+        for_each(!checked, &mut |r| {
             if n >= limit {
                 return false;
             }

@@ -310,10 +310,32 @@ impl Repo {
 
     /// As [`for_each`](Self::for_each), with the names under `refs/` that
     /// are stored but are not reference names (git's broken refs).
-    pub fn for_each_entry(&self, prefix: &str, f: &mut dyn FnMut(RefEntry) -> bool) -> Result<(), Fatal> {
+    ///
+    /// As git's iterator, a broken name that could leave `refs/` as a path
+    /// (`refs/../x`, `refs/a//b`) stops the walk, "refname is dangerous",
+    /// where git walks: under one of `walked`.
+    pub fn for_each_entry(
+        &self,
+        prefix: &str,
+        walked: &[&str],
+        f: &mut dyn FnMut(RefEntry) -> bool,
+    ) -> Result<(), Fatal> {
+        let mut dangerous = None;
         self.refs
-            .for_each_entry(prefix.into(), &mut |r| Ok(f(r)))
-            .map_err(|e| Fatal::msg(e.to_string()))
+            .for_each_entry(prefix.into(), &mut |r| {
+                if let RefEntry::Broken(n) = &r {
+                    if !reftable::store::refname_is_path_safe(n) && walked.iter().any(|w| n.starts_with(w.as_bytes())) {
+                        dangerous = Some(n.to_str_lossy().into_owned());
+                        return Ok(false);
+                    }
+                }
+                Ok(f(r))
+            })
+            .map_err(|e| Fatal::msg(e.to_string()))?;
+        match dangerous {
+            Some(n) => Err(Fatal::msg(format!("refname is dangerous: {}", crate::reportable(&n)))),
+            None => Ok(()),
+        }
     }
 
     /// Git's `shorten_unambiguous_ref`: the shortest name that resolves back to `name`.

@@ -96,7 +96,7 @@ fn abbrev_arg(option: &str, n: &str) -> Result<Digits, Fatal> {
 /// name (others are warned of) and names no ref here.
 fn exclude_existing(repo: &Repo, pattern: &str, input: &[u8], out: &mut dyn Write) -> Result<i32, Fatal> {
     let mut existing = std::collections::HashSet::new();
-    repo.for_each_entry("refs/", &mut |e| {
+    repo.for_each_entry("refs/", &[""], &mut |e| {
         if let RefEntry::Ref(r) = e {
             existing.insert(r.name.as_bstr().to_owned());
         }
@@ -259,7 +259,14 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         }
     }
     let mut err = None;
-    repo.for_each_entry("refs/", &mut |e| {
+    // git walks refs/heads/ and refs/tags/ alone for those options.
+    let walked: &[&str] = match (a.branches, a.tags) {
+        (true, true) => &["refs/heads/", "refs/tags/"],
+        (true, false) => &["refs/heads/"],
+        (false, true) => &["refs/tags/"],
+        (false, false) => &[""],
+    };
+    repo.for_each_entry("refs/", walked, &mut |e| {
         let name = match &e {
             RefEntry::Ref(r) => r.name.as_bstr().to_str_lossy().into_owned(),
             RefEntry::Broken(n) => n.to_str_lossy().into_owned(),

@@ -1497,6 +1497,120 @@ fn reflog_commands_as_git() {
     }
 }
 
+/// `reflog delete` and `reflog expire` with `--verbose` (`keep`, `prune`,
+/// `would prune` and the message of each entry, oldest first, git's quirk
+/// of "prune" in a dry run of named reflogs included) and `--dry-run`;
+/// `reflog delete <ref>@{<date>}` (the newest entry older than the date)
+/// and odd indexes (`@{}`, `@{-1}`, `@{1}x`); names that point nowhere;
+/// HEAD's unreachable entries judged from the refs under `refs/` alone
+/// (not `ORIG_HEAD`): stdout, exit code, stderr and the reflogs after,
+/// equal to git.
+#[test]
+fn reflog_verbose_dry_run_and_dates_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, _) = twin(tmp.path(), "reftable", "sha1");
+    let now = "1700500000";
+    for d in [&a, &b] {
+        for (i, step) in [
+            &["commit", "-q", "--allow-empty", "-m", "c3"][..],
+            &["commit", "-q", "--allow-empty", "-m", "c4"],
+            &["branch", "b", "HEAD~2"],
+            // Leaves ORIG_HEAD at c4, which keeps nothing of HEAD's reflog.
+            &["reset", "-q", "--hard", "HEAD~2"],
+            &["commit", "-q", "--allow-empty", "-m", "c5"],
+            &["symbolic-ref", "refs/heads/sym", "refs/heads/main"],
+            &["update-ref", "refs/heads/gone", "HEAD"],
+            &["update-ref", "-d", "refs/heads/gone"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let out = git(d)
+                .env("GIT_COMMITTER_DATE", format!("@{} +0000", 1_700_000_000 + i * 50_000))
+                .args(*step)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{step:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let mut cases: Vec<Vec<String>> = Vec::new();
+    let words = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    for spec in [
+        "HEAD@{0}",
+        "HEAD@{2}",
+        "HEAD@{99}",
+        "HEAD@{}",
+        "HEAD@{-1}",
+        "HEAD@{ 1}",
+        "HEAD@{1}x",
+        "HEAD@{1",
+        "HEAD@{2023-11-15}",
+        "HEAD@{3.days.ago}",
+        "HEAD@{garbage}",
+        "HEAD@{1.year.ago}",
+        "main@{1}",
+        "sym@{0}",
+        "b@{0}",
+        "nope@{0}",
+        "HEAD",
+    ] {
+        for opts in ["--verbose", "-n --verbose", "--rewrite --updateref --verbose"] {
+            let mut c = words(&format!("reflog delete {opts}"));
+            c.push(spec.into());
+            cases.push(c);
+        }
+    }
+    for opts in ["", "-n", "--rewrite --updateref"] {
+        for who in [
+            "--all",
+            "HEAD",
+            "main",
+            "--all main",
+            "HEAD nope b",
+            "refs/heads/gone",
+            "sym",
+        ] {
+            for limits in [
+                "--expire=now",
+                "--expire=2023-11-16",
+                "--expire=never --expire-unreachable=now",
+                "--expire=3.days.ago --expire-unreachable=1.hour.ago",
+            ] {
+                cases.push(words(&format!("reflog expire --verbose {opts} {limits} {who}")));
+            }
+        }
+    }
+    let state = |d: &Path| {
+        ["refs/heads/main", "refs/heads/b", "HEAD"]
+            .iter()
+            .map(|r| git_out(d, &["reflog", "show", "--format=%H %gd %gs", r]))
+            .collect::<String>()
+            + &git_out(d, &["show-ref"])
+    };
+    let mut printed = 0;
+    for args in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (x, y) = (tmp.path().join("x"), tmp.path().join("y"));
+        copy_dir(&a, &x);
+        copy_dir(&b, &y);
+        let run = |mut cmd: Command| {
+            cmd.env("GIT_TEST_DATE_NOW", now).args(&args);
+            run(cmd, None)
+        };
+        let (o, t) = (run(ours_cmd(&x)), run(git(&y)));
+        assert_same_outcome(&o, &t, &format!("{args:?}"));
+        assert_lines_eq(&state(&x), &state(&y), &format!("after {args:?}"));
+        printed += o.stdout.lines().count();
+        std::fs::remove_dir_all(&x).unwrap();
+        std::fs::remove_dir_all(&y).unwrap();
+    }
+    assert!(printed > 500, "{printed}");
+}
+
 /// `reflog expire` without `--expire`: git's defaults (90 days; 30 for
 /// entries whose commits the ref no longer reaches, all refs for HEAD),
 /// `gc.reflogExpire*` from the config, approxidate times (`2.weeks.ago`,

@@ -16,6 +16,8 @@ pub struct ExpireOptions {
     pub rewrite: bool,
     /// Set the ref (unless symbolic) to the newest kept entry's new id.
     pub update_ref: bool,
+    /// Decide, but write nothing (git's `--dry-run`).
+    pub dry_run: bool,
 }
 
 fn is_null(id: &[u8]) -> bool {
@@ -73,14 +75,15 @@ impl Store {
     /// Expires reflog entries of `name` as git's reftable backend does
     /// (`git reflog delete` and `git reflog expire`): one addition rewrites
     /// every entry of the reflog, those for which `drop(index, entry)` is
-    /// true (newest first, counted from 0) as tombstones; a reflog left
+    /// true (counted from 0 for the newest; asked oldest first, as git asks)
+    /// as tombstones; a reflog left
     /// without entries gets git's existence marker (an entry from and to
     /// the null id), so that it still exists. With
     /// [`ExpireOptions::rewrite`] each kept entry's old id becomes the new
     /// id of the kept entry before it; with [`ExpireOptions::update_ref`]
     /// a ref that is not symbolic is set to the newest kept entry's new id.
     /// A ref without a reflog is left alone. Returns how many entries were
-    /// deleted.
+    /// deleted (would be, with [`ExpireOptions::dry_run`]).
     ///
     /// `drop` runs while the store holds the stack (its lock and its
     /// in-process guard): it must not read this store, or it waits forever;
@@ -121,11 +124,14 @@ impl Store {
             return Ok(0);
         }
         let mut deleted = 0;
-        for (i, (_, e)) in entries.iter_mut().enumerate() {
+        for (i, (_, e)) in entries.iter_mut().enumerate().rev() {
             if e.as_ref().is_some_and(|u| drop(i, u)) {
                 *e = None;
                 deleted += 1;
             }
+        }
+        if opts.dry_run {
+            return Ok(deleted);
         }
         // Oldest first, as git backfills the chain.
         let mut last: Option<Vec<u8>> = None;

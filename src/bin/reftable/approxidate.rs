@@ -687,8 +687,26 @@ fn approxidate_digit(date: &[u8], tm: &mut Fields, num: &mut i32, now: i64) -> u
     end
 }
 
+/// git's `approxidate` (not careful): the time whether or not any word
+/// was understood (then the current time of day, today).
+pub fn approxidate(date: &str, now: i64) -> i64 {
+    let date = date.as_bytes();
+    let date = &date[..date.iter().position(|&b| b == 0).unwrap_or(date.len())];
+    if let Some((timestamp, _)) = parse_date_basic(date) {
+        return timestamp;
+    }
+    approxidate_words(date, now).0
+}
+
 /// git's `approxidate_str`: `None` if no word was understood.
 fn approxidate_str(date: &[u8], now_sec: i64) -> Option<i64> {
+    let (t, touched) = approxidate_words(date, now_sec);
+    touched.then_some(t)
+}
+
+/// The time `date` names word by word from `now`, and whether any word
+/// was understood.
+fn approxidate_words(date: &[u8], now_sec: i64) -> (i64, bool) {
     let mut num = 0;
     let mut touched = false;
     let now = localtime(now_sec);
@@ -710,8 +728,7 @@ fn approxidate_str(date: &[u8], now_sec: i64) -> Option<i64> {
         }
     }
     pending_number(&mut tm, &mut num);
-    let t = update_tm(&mut tm, &now, 0);
-    touched.then_some(t)
+    (update_tm(&mut tm, &now, 0), touched)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ pub(crate) fn is_space(c: u8) -> bool {
 
 /// `s` without the leading white space C's `strtol` and `strtoul` skip
 /// (the C locale's `isspace`, vertical tab and form feed included).
-fn skip_c_space(s: &str) -> &str {
+pub(crate) fn skip_c_space(s: &str) -> &str {
     s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
 }
 

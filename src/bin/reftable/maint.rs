@@ -20,7 +20,8 @@ pub struct ShowArgs {
     args: Vec<String>,
 }
 
-/// What `reflog delete` and `reflog expire` do with the entries they keep.
+/// What `reflog delete` and `reflog expire` do with the entries they keep,
+/// and how they report.
 #[derive(clap::Args)]
 pub struct KeepArgs {
     /// Make each kept entry's old value the new value of the entry before it.
@@ -29,6 +30,12 @@ pub struct KeepArgs {
     /// Set the ref to the newest kept entry's value.
     #[arg(long)]
     updateref: bool,
+    /// Change nothing (git prints nothing either, without --verbose).
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    /// Print each entry with what becomes of it (`keep`, `prune`, `would prune`).
+    #[arg(long)]
+    verbose: bool,
 }
 
 impl KeepArgs {
@@ -36,8 +43,51 @@ impl KeepArgs {
         reftable::store::ExpireOptions {
             rewrite: self.rewrite,
             update_ref: self.updateref,
+            dry_run: self.dry_run,
         }
     }
+
+    /// git's `should_expire_reflog_ent_verbose`: the entry's fate and its
+    /// message as stored (git's messages end in a line feed). `would`: git
+    /// says "would prune" (it does not for `expire` of named reflogs).
+    fn report(&self, out: &mut Vec<u8>, drop: bool, would: bool, message: &[u8]) {
+        if self.verbose {
+            let message = &message[..message.iter().position(|&b| b == 0).unwrap_or(message.len())];
+            out.extend_from_slice(match (drop, would) {
+                (false, _) => b"keep ",
+                (true, true) => b"would prune ",
+                (true, false) => b"prune ",
+            });
+            out.extend_from_slice(message);
+        }
+    }
+}
+
+/// Which entry `reflog delete` names after `@{` (git's `reflog_delete`):
+/// a number closed by `}` (as C's `strtoul` reads it, taken as an `int`;
+/// `@{}` is 0) is an index, newest 0; anything else is a date, naming the
+/// newest entry older than it. `None`: no entry.
+fn delete_index(spec: &str, times: &[u64], now: u64) -> Option<usize> {
+    let t = crate::ctype::skip_c_space(spec);
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+    let (value, rest) = if len == 0 {
+        (0, spec)
+    } else {
+        (digits[..len].parse::<u64>().unwrap_or(u64::MAX), &digits[len..])
+    };
+    if rest.starts_with('}') {
+        let value = if negative { value.wrapping_neg() } else { value };
+        // C's conversion to int keeps the low 32 bits.
+        let n = value as u32 as i32;
+        return usize::try_from(n).ok().filter(|&n| n < times.len());
+    }
+    let date = crate::approxidate::approxidate(spec, now as i64).max(0) as u64;
+    let older = times.iter().filter(|&&t| t < date).count();
+    (older > 0).then(|| times.len() - older)
 }
 
 #[derive(clap::Subcommand)]
@@ -73,9 +123,6 @@ pub enum Reflog {
         expire: Option<String>,
         #[arg(long)]
         expire_unreachable: Option<String>,
-        /// Change nothing (git prints nothing either, without --verbose).
-        #[arg(short = 'n', long)]
-        dry_run: bool,
         #[arg(long)]
         all: bool,
         #[command(flatten)]
@@ -146,7 +193,7 @@ impl Reachability {
 }
 
 /// The commits `reflog expire` walks from for the reflog of `name`: the
-/// ref's own, or every ref's for HEAD (as git; the HEAD of a worktree too).
+/// ref's own, or every ref's under `refs/` for HEAD (as git; the HEAD of a worktree too).
 fn tips(repo: &Repo, name: &str) -> Vec<gix_hash::ObjectId> {
     let Ok(gix) = repo.gix() else { return Vec::new() };
     let commit = |id: gix_hash::ObjectId| {
@@ -157,15 +204,28 @@ fn tips(repo: &Repo, name: &str) -> Vec<gix_hash::ObjectId> {
             .map(|c| c.id)
     };
     let mut tips = Vec::new();
-    if name == "HEAD" || name.ends_with("/HEAD") {
-        // A failed listing leaves fewer tips: more entries are dropped, as
-        // git drops them when it cannot read a ref.
-        let _ = repo.for_each("", &mut |r| {
+    // git's is_head: HEAD, also another worktree's (not refs/remotes/x/HEAD).
+    let stripped = match name.strip_prefix("worktrees/") {
+        Some(rest) => rest.split_once('/').map_or(name, |(_, r)| r),
+        None => name.strip_prefix("main-worktree/").unwrap_or(name),
+    };
+    if stripped == "HEAD" {
+        // git's refs_for_each_ref: the refs under `refs/`, not HEAD nor
+        // root refs (`ORIG_HEAD` keeps nothing). A failed listing leaves
+        // fewer tips: more entries are dropped, as git drops them when it
+        // cannot read a ref.
+        let _ = repo.for_each("refs/", &mut |r| {
             tips.extend(r.target.try_id().map(ToOwned::to_owned).and_then(commit));
             true
         });
     } else {
-        tips.extend(repo.exact(name.into()).and_then(|r| repo.resolve(&r)).and_then(commit));
+        // The ref's own value, as git's reftable backend reads it: a
+        // symref has none, so its unreachable entries all go.
+        tips.extend(
+            repo.exact(name.into())
+                .and_then(|r| r.target.try_id().map(ToOwned::to_owned))
+                .and_then(commit),
+        );
     }
     tips
 }
@@ -246,13 +306,13 @@ fn files_reflog_names(repo: &gix::Repository) -> Vec<Vec<u8>> {
 
 /// The full name the user means, git's `dwim_log`.
 fn log_name(repo: &Repo, name: &str) -> Option<String> {
-    if let Ok(full) = gix_ref::FullName::try_from(name) {
-        if repo.refs.reflog_exists(full.as_ref()).unwrap_or(false) {
-            return Some(name.to_owned());
-        }
-    }
+    // git's `repo_dwim_log`: the ref must resolve to an object; its own
+    // reflog, else the reflog of the ref it resolves to.
     let r = repo.refs.try_find_ref(name.into()).ok().flatten()?;
-    Some(r.name.as_bstr().to_str_lossy().into_owned())
+    let (last, _) = repo.follow(&r)?;
+    let has_log = |r: &gix_ref::Reference| repo.refs.reflog_exists(r.name.as_ref()).unwrap_or(false);
+    let found = if has_log(&r) { Some(r) } else { last.filter(has_log) };
+    found.map(|r| r.name.as_bstr().to_str_lossy().into_owned())
 }
 
 pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fatal> {
@@ -308,36 +368,47 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
         }
         Reflog::Delete { keep, entries } => {
             let store = reftable_store(repo)?;
+            let now = crate::date::now();
             for e in entries {
-                let parsed = e
-                    .strip_suffix('}')
-                    .and_then(|s| s.rsplit_once("@{"))
-                    .and_then(|(n, i)| Some((n.to_owned(), i.parse::<usize>().ok()?)));
-                let Some((name, n)) = parsed else {
+                let parsed = e.split_once("@{");
+                let Some((name, spec)) = parsed else {
                     return Err(Fatal {
                         msg: format!("not a reflog: {e}"),
                         code: 255,
                         died: false,
                     });
                 };
-                let Some(full) = log_name(repo, &name) else {
+                let Some(full) = log_name(repo, name) else {
                     return Err(Fatal {
                         msg: format!("no reflog for '{e}'"),
                         code: 255,
                         died: false,
                     });
                 };
+                let times: Vec<u64> = gix_ref::FullName::try_from(full.as_str())
+                    .ok()
+                    .and_then(|f| repo.refs.reflog(f.as_ref()).ok().flatten())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| l.signature.time.seconds as u64)
+                    .collect();
                 // An entry past the end deletes nothing, and is no error.
+                let n = delete_index(spec, &times, now);
+                let mut report = Vec::new();
                 store
-                    .reflog_expire(full.as_bytes(), keep.options(), |i, _| i == n)
+                    .reflog_expire(full.as_bytes(), keep.options(), |i, u| {
+                        let drop = Some(i) == n;
+                        keep.report(&mut report, drop, keep.dry_run, &u.message);
+                        drop
+                    })
                     .map_err(|e| Fatal::msg(e.to_string()))?;
+                out.write_all(&report)?;
             }
             Ok(0)
         }
         Reflog::Expire {
             expire,
             expire_unreachable,
-            dry_run,
             all,
             keep,
             names,
@@ -346,12 +417,15 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
+            // As git: the defaults count back from the clock, dates from
+            // git's current time (`GIT_TEST_DATE_NOW` included).
+            let dates_from = crate::date::now();
             let config = repo.gix()?.config_snapshot();
             let limit = |given: Option<String>, option: &str, key: &str, days: u64| match given {
-                Some(t) => expiry_date(&t, now)
+                Some(t) => expiry_date(&t, dates_from)
                     .ok_or_else(|| Fatal::msg(format!("invalid timestamp '{t}' given to '--{option}'"))),
                 None => match config.string(key) {
-                    Some(v) => expiry_date(&v.to_str_lossy(), now)
+                    Some(v) => expiry_date(&v.to_str_lossy(), dates_from)
                         .ok_or_else(|| Fatal::msg(format!("'{v}' for '{key}' is not a valid timestamp"))),
                     None => Ok(now.saturating_sub(days * 24 * 3600)),
                 },
@@ -363,22 +437,38 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                 "gc.reflogExpireUnreachable",
                 30,
             )?;
-            let mut targets = names;
+            // As git: every reflog with --all (also of refs that are gone,
+            // "would prune" in a dry run), then the names given (whose
+            // dry run git reports as "prune").
+            let mut targets: Vec<(String, bool)> = Vec::new();
             if all {
-                // Every reflog, also of refs that are gone.
                 let names = store.reflog_names().map_err(|e| Fatal::msg(e.to_string()))?;
-                targets.extend(names.iter().map(|n| n.to_str_lossy().into_owned()));
+                targets.extend(names.iter().map(|n| (n.to_str_lossy().into_owned(), true)));
             }
-            for name in targets.into_iter().filter(|_| !dry_run) {
-                let full = log_name(repo, &name).unwrap_or(name);
+            let mut status = 0;
+            for name in names {
+                match log_name(repo, &name) {
+                    Some(full) => targets.push((full, false)),
+                    None => {
+                        eprintln!("error: {} points nowhere!", crate::reportable(&name));
+                        status = 255;
+                    }
+                }
+            }
+            for (full, listed) in targets {
                 let reach = Reachability::new(repo, store, &full, total, unreachable)?;
+                let mut report = Vec::new();
                 store
                     .reflog_expire(full.as_bytes(), keep.options(), |_, e| {
-                        e.time < total || (e.time < unreachable && (reach.lost(&e.old_id) || reach.lost(&e.new_id)))
+                        let drop = e.time < total
+                            || (e.time < unreachable && (reach.lost(&e.old_id) || reach.lost(&e.new_id)));
+                        keep.report(&mut report, drop, keep.dry_run && listed, &e.message);
+                        drop
                     })
                     .map_err(|e| Fatal::msg(e.to_string()))?;
+                out.write_all(&report)?;
             }
-            Ok(0)
+            Ok(status)
         }
     }
 }

@@ -2172,12 +2172,34 @@ fn names_outside_refs_as_git() {
     assert_eq!(pseudo, ["FOO_BAR", "HEAD", "X_HEAD"]);
 }
 
+/// Adds refs named `names` (any bytes, unchecked, as another tool might
+/// write them) at object `id` to the stack of the repository at `dir`.
+fn add_refs_as_another_tool(dir: &Path, names: &[&str], id: &[u8]) {
+    use reftable::format::{RefRecordRef, RefValueRef};
+    use reftable::stack::{Options, Stack};
+    let mut names = names.to_vec();
+    names.sort();
+    let mut stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();
+    let next = stack.next_update_index();
+    stack
+        .add(|w| {
+            w.set_limits(next, next)?;
+            for n in &names {
+                w.add_ref(&RefRecordRef {
+                    name: n.as_bytes(),
+                    update_index: next,
+                    value: RefValueRef::Val1(id),
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// Names another tool wrote that could leave `refs/` as paths: git dies
 /// "refname is dangerous" when its walk reaches one, and only then.
 #[test]
 fn dangerous_names_from_another_tool_as_git() {
-    use reftable::format::{RefRecordRef, RefValueRef};
-    use reftable::stack::{Options, Stack};
     let tmp = tempfile::tempdir().unwrap();
     // Names that could leave `refs/` as paths, each where it sorts among
     // valid and merely broken ones: git dies "refname is dangerous" when
@@ -2198,23 +2220,7 @@ fn dangerous_names_from_another_tool_as_git() {
         git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "a"]);
         git_out(&dir, &["tag", "-a", "-m", "t", "v0"]);
         let id = unhex(git_out(&dir, &["rev-parse", "HEAD"]).trim());
-        let mut names = set.to_vec();
-        names.sort();
-        let mut stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();
-        let next = stack.next_update_index();
-        stack
-            .add(|w| {
-                w.set_limits(next, next)?;
-                for n in &names {
-                    w.add_ref(&RefRecordRef {
-                        name: n.as_bytes(),
-                        update_index: next,
-                        value: RefValueRef::Val1(&id),
-                    })?;
-                }
-                Ok(())
-            })
-            .unwrap();
+        add_refs_as_another_tool(&dir, set, &id);
         for args in [
             &["for-each-ref"][..],
             &["for-each-ref", "--include-root-refs"],
@@ -2244,8 +2250,6 @@ fn dangerous_names_from_another_tool_as_git() {
 /// gix-style iteration leaves them out (or tells them apart).
 #[test]
 fn broken_names_from_another_tool_as_git() {
-    use reftable::format::{RefRecordRef, RefValueRef};
-    use reftable::stack::{Options, Stack};
     use reftable::store::RefEntry;
     let tmp = tempfile::tempdir().unwrap();
     let dir = git_init(tmp.path(), "names", &["--ref-format=reftable"]);
@@ -2260,22 +2264,7 @@ fn broken_names_from_another_tool_as_git() {
     ];
     let mut names: Vec<&str> = broken.to_vec();
     names.extend(["refs/heads/ok", "Foo", "foo2", "bar/baz2"]);
-    names.sort();
-    let mut stack = Stack::open(&dir.join(".git/reftable"), Options::default()).unwrap();
-    let next = stack.next_update_index();
-    stack
-        .add(|w| {
-            w.set_limits(next, next)?;
-            for n in &names {
-                w.add_ref(&RefRecordRef {
-                    name: n.as_bytes(),
-                    update_index: next,
-                    value: RefValueRef::Val1(&id),
-                })?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    add_refs_as_another_tool(&dir, &names, &id);
     for args in [
         &["for-each-ref"][..],
         &["for-each-ref", "--include-root-refs"],

@@ -1557,6 +1557,7 @@ fn reflog_verbose_dry_run_and_dates_as_git() {
         "b@{0}",
         "nope@{0}",
         "HEAD",
+        "@{0}",
     ] {
         for opts in ["--verbose", "-n --verbose", "--rewrite --updateref --verbose"] {
             let mut c = words(&format!("reflog delete {opts}"));
@@ -1564,6 +1565,7 @@ fn reflog_verbose_dry_run_and_dates_as_git() {
             cases.push(c);
         }
     }
+    cases.push(words("reflog delete --verbose"));
     for opts in ["", "-n", "--rewrite --updateref"] {
         for who in [
             "--all",

@@ -367,6 +367,13 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             Ok(if exists { 0 } else { 1 })
         }
         Reflog::Delete { keep, entries } => {
+            if entries.is_empty() {
+                return Err(Fatal {
+                    msg: "no reflog specified to delete".into(),
+                    code: 255,
+                    died: false,
+                });
+            }
             let store = reftable_store(repo)?;
             let now = crate::date::now();
             for e in entries {

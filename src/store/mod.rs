@@ -458,30 +458,20 @@ pub(crate) fn is_root_ref_syntax(name: &[u8]) -> bool {
     name.iter().all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
 }
 
-/// git's `refname_is_safe` for a valid name: under `refs/`, or of capitals
-/// and `_` only. git deletes, verifies and reads as they are only such names.
+/// git's `refname_is_safe`: under `refs/` with no empty, `.` or `..`
+/// component after it (nothing that could leave `refs/` as a path), or of
+/// capitals and `_` only. git deletes, verifies and reads as they are only
+/// such names, and dies "refname is dangerous" on a stored name that is
+/// neither valid nor safe.
 ///
 /// ```
 /// use reftable::store::refname_is_safe;
 /// assert!(refname_is_safe(b"refs/heads/main") && refname_is_safe(b"ORIG_HEAD"));
+/// assert!(refname_is_safe(b"refs/heads/a b"));
 /// assert!(!refname_is_safe(b"bar/baz") && !refname_is_safe(b"foo") && !refname_is_safe(b""));
+/// assert!(!refname_is_safe(b"refs/../x") && !refname_is_safe(b"refs/heads//x") && !refname_is_safe(b"refs/"));
 /// ```
 pub fn refname_is_safe(name: &[u8]) -> bool {
-    name.starts_with(b"refs/") || (!name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'_'))
-}
-
-/// git's `refname_is_safe` for any name: under `refs/` with no empty, `.`
-/// or `..` component after it (nothing that could leave `refs/` as a
-/// path), or capitals and `_` only. git dies "refname is dangerous" on a
-/// name that is neither valid nor safe.
-///
-/// ```
-/// use reftable::store::refname_is_path_safe;
-/// assert!(refname_is_path_safe(b"refs/heads/a b") && refname_is_path_safe(b"ORIG_HEAD"));
-/// assert!(!refname_is_path_safe(b"refs/../x") && !refname_is_path_safe(b"refs/heads//x"));
-/// assert!(!refname_is_path_safe(b"refs/") && !refname_is_path_safe(b"foo") && !refname_is_path_safe(b""));
-/// ```
-pub fn refname_is_path_safe(name: &[u8]) -> bool {
     match name.strip_prefix(b"refs/") {
         Some(rest) => rest.split(|&c| c == b'/').all(|c| !matches!(c, b"" | b"." | b"..")),
         None => !name.is_empty() && name.iter().all(|&c| c.is_ascii_uppercase() || c == b'_'),

@@ -418,7 +418,7 @@ fn read_reftable(git_dir: &Path, kind: Kind, no_reflog: bool) -> Result<(Refs, L
         // ref, left behind; one that could leave `refs/` as a path stops
         // the migration before anything is written.
         if gix_validate::reference::name(r.name.as_bstr()).is_err() {
-            if !super::refname_is_path_safe(&r.name) {
+            if !super::refname_is_safe(&r.name) {
                 return Err(Error::InvalidName {
                     name: r.name.to_str_lossy().into_owned(),
                     reason: "refname is dangerous".into(),

@@ -912,6 +912,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
     } else {
         longest_prefixes(&a.patterns)
     };
+    let prefixes: Vec<&str> = walked.iter().map(String::as_str).collect();
     // `warn`: the pass that prints (the first may be a check only).
     let for_each = |warn: bool, f: &mut dyn FnMut(Reference) -> bool| -> Result<(), Fatal> {
         for r in roots.iter().cloned() {
@@ -919,7 +920,6 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
                 return Ok(());
             }
         }
-        let prefixes: Vec<&str> = walked.iter().map(String::as_str).collect();
         repo.for_each_entry("refs/", &prefixes, &mut |e| match e {
             RefEntry::Ref(r) => f(r),
             RefEntry::Broken(name) => {

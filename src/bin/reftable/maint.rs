@@ -66,8 +66,9 @@ impl KeepArgs {
 /// Which entry `reflog delete` names after `@{` (git's `reflog_delete`):
 /// a number closed by `}` (as C's `strtoul` reads it, taken as an `int`;
 /// `@{}` is 0) is an index, newest 0; anything else is a date, naming the
-/// newest entry older than it. `None`: no entry.
-fn delete_index(spec: &str, times: &[u64], now: u64) -> Option<usize> {
+/// newest entry older than it (`times`: the entries' times, newest first).
+/// `None`: no entry; an index past the end names none either.
+fn delete_index(spec: &str, times: impl FnOnce() -> Vec<u64>, now: u64) -> Option<usize> {
     let t = crate::ctype::skip_c_space(spec);
     let (negative, digits) = match t.strip_prefix('-') {
         Some(d) => (true, d),
@@ -82,9 +83,9 @@ fn delete_index(spec: &str, times: &[u64], now: u64) -> Option<usize> {
     if rest.starts_with('}') {
         let value = if negative { value.wrapping_neg() } else { value };
         // C's conversion to int keeps the low 32 bits.
-        let n = value as u32 as i32;
-        return usize::try_from(n).ok().filter(|&n| n < times.len());
+        return usize::try_from(value as u32 as i32).ok();
     }
+    let times = times();
     let date = crate::approxidate::approxidate(spec, now as i64).max(0) as u64;
     let older = times.iter().filter(|&&t| t < date).count();
     (older > 0).then(|| times.len() - older)
@@ -392,15 +393,18 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
                         died: false,
                     });
                 };
-                let times: Vec<u64> = gix_ref::FullName::try_from(full.as_str())
-                    .ok()
-                    .and_then(|f| repo.refs.reflog(f.as_ref()).ok().flatten())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|l| l.signature.time.seconds as u64)
-                    .collect();
+                // The entries' times, read only for a date.
+                let times = || -> Vec<u64> {
+                    gix_ref::FullName::try_from(full.as_str())
+                        .ok()
+                        .and_then(|f| repo.refs.reflog(f.as_ref()).ok().flatten())
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|l| l.signature.time.seconds as u64)
+                        .collect()
+                };
                 // An entry past the end deletes nothing, and is no error.
-                let n = delete_index(spec, &times, now);
+                let n = delete_index(spec, times, now);
                 let mut report = Vec::new();
                 store
                     .reflog_expire(full.as_bytes(), keep.options(), |i, u| {

@@ -1704,6 +1704,128 @@ fn reflog_expire_as_git() {
     }
 }
 
+/// `reflog expire --all` visits every worktree's own reflogs as git does:
+/// from the main worktree also `worktrees/<id>/HEAD` and the like, from a
+/// linked one also `main-worktree/HEAD`, shared reflogs once; only the
+/// current worktree's with `--single-worktree`; a `worktrees/<id>` without
+/// a `gitdir` file is no worktree. Two repositories made alike by git, one
+/// expired by us and one by git, from each worktree: stdout, exit code and
+/// stderr, then every worktree's reflogs, and `git refs verify`.
+#[test]
+fn reflog_expire_all_worktrees_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Three worktrees whose HEAD reflogs hold entries no ref reaches
+    // (commits undone by reset), bisect and worktree refs, a stray
+    // `worktrees/stray` directory.
+    let make = |name: &str| {
+        let root = tmp.path().join(name);
+        std::fs::create_dir_all(&root).unwrap();
+        let (dir, wt) = repo_with_worktree(
+            &root,
+            "reftable",
+            &[
+                &["commit", "-q", "--allow-empty", "-m", "a"][..],
+                &["commit", "-q", "--allow-empty", "-m", "b"],
+            ],
+        );
+        let wt2 = root.join("wt2");
+        git_out(&dir, &["worktree", "add", "-q", "-b", "wt2", wt2.to_str().unwrap()]);
+        for (d, args) in [
+            (&wt, &["commit", "-q", "--allow-empty", "-m", "c"][..]),
+            (&wt, &["reset", "-q", "--hard", "HEAD~1"]),
+            (&wt2, &["commit", "-q", "--allow-empty", "-m", "d"]),
+            (&wt2, &["update-ref", "refs/bisect/bad", "HEAD"]),
+            (
+                &wt2,
+                &["update-ref", "--create-reflog", "-m", "mine", "refs/worktree/x", "HEAD"],
+            ),
+            (&wt2, &["commit", "-q", "--allow-empty", "-m", "e"]),
+            (&wt2, &["reset", "-q", "--hard", "HEAD~2"]),
+            (&dir, &["reset", "-q", "--hard", "HEAD~1"]),
+        ] {
+            git_out(d, args);
+        }
+        std::fs::create_dir_all(dir.join(".git/worktrees/stray")).unwrap();
+        [dir, wt, wt2]
+    };
+    let reflogs = |dirs: &[std::path::PathBuf; 3]| {
+        let mut all = String::new();
+        for d in dirs {
+            for name in [
+                "HEAD",
+                "main-worktree/HEAD",
+                "worktrees/reftable-wt/HEAD",
+                "worktrees/wt2/HEAD",
+                "refs/heads/main",
+                "refs/heads/wt",
+                "refs/heads/wt2",
+                "refs/worktree/x",
+                "refs/bisect/bad",
+            ] {
+                let out = theirs(d, &["reflog", "show", "--format=%H %gs", name], None);
+                all += &format!("{} {name} ({}):\n{}", d.display(), out.code, out.stdout);
+            }
+        }
+        all
+    };
+    for args in [
+        &[
+            "reflog",
+            "expire",
+            "--all",
+            "--expire=never",
+            "--expire-unreachable=now",
+        ][..],
+        &[
+            "reflog",
+            "expire",
+            "--all",
+            "--single-worktree",
+            "--expire=never",
+            "--expire-unreachable=now",
+        ],
+        &["reflog", "expire", "--all", "--expire=now", "-n", "--verbose"],
+        &[
+            "reflog",
+            "expire",
+            "--all",
+            "--single-worktree",
+            "--expire=now",
+            "-n",
+            "--verbose",
+        ],
+        &[
+            "reflog",
+            "expire",
+            "--all",
+            "--expire-unreachable=now",
+            "--rewrite",
+            "--updateref",
+            "--verbose",
+        ],
+    ] {
+        for at in 0..3 {
+            let (o, g) = (make("ours"), make("git"));
+            let (x, y) = (ours(&o[at], args, None), theirs(&g[at], args, None));
+            let label = format!("{args:?} in worktree {at}");
+            assert_same_outcome(&x, &y, &label);
+            assert!(
+                !x.stdout.is_empty() || !args.contains(&"--verbose"),
+                "{label}: nothing said"
+            );
+            let (ro, rg) = (reflogs(&o), reflogs(&g));
+            let (ro, rg) = (
+                ro.replace(&*o[0].parent().unwrap().to_string_lossy(), "<root>"),
+                rg.replace(&*g[0].parent().unwrap().to_string_lossy(), "<root>"),
+            );
+            assert_lines_eq(&ro, &rg, &label);
+            git_out(&o[0], &["refs", "verify"]);
+            std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
+            std::fs::remove_dir_all(tmp.path().join("git")).unwrap();
+        }
+    }
+}
+
 /// Random `update-ref --stdin` scripts (1 to 4 lines over a few names, valid
 /// and not: every command, old values right and wrong, symrefs, D/F pairs)
 /// on copies of one repository: same exit code, first word of stderr, refs,

@@ -238,6 +238,78 @@ impl Store {
         Ok(out)
     }
 
+    /// The reflogs `git reflog expire --all` visits, in git's order:
+    /// worktree by worktree, the main worktree first, then the linked ones
+    /// in the order the directory `worktrees/` lists them. Of this store's
+    /// worktree, every reflog ([`reflog_names`](Self::reflog_names)); of the
+    /// others, only their own (per-worktree) reflogs, named
+    /// `main-worktree/<ref>` or `worktrees/<id>/<ref>`, so that no shared
+    /// reflog is named twice. As git's `get_worktrees`, a linked worktree
+    /// counts if its `gitdir` file is readable and not empty.
+    pub fn reflog_names_of_all_worktrees(&self) -> Result<Vec<Vec<u8>>, Error> {
+        let worktrees = self.common_dir.join("worktrees");
+        let mut linked: Vec<String> = Vec::new();
+        if let Ok(dir) = std::fs::read_dir(&worktrees) {
+            for entry in dir.flatten() {
+                let id = entry.file_name().to_string_lossy().into_owned();
+                if std::fs::read(entry.path().join("gitdir")).is_ok_and(|g| !g.is_empty()) {
+                    linked.push(id);
+                }
+            }
+        }
+        let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        let current = self
+            .is_linked_worktree()
+            .then(|| {
+                linked
+                    .iter()
+                    .find(|id| same(&worktrees.join(id), &self.git_dir))
+                    .cloned()
+            })
+            .flatten();
+        // Before the stacks are held: it holds them itself.
+        let mut own = Some(self.reflog_names()?);
+        let mut out = Vec::new();
+        let mut stacks = Stacks::open(self)?;
+        let worktrees = std::iter::once(None).chain(linked.into_iter().map(Some));
+        for id in worktrees {
+            let (which, prefix) = match &id {
+                None if !self.is_linked_worktree() => {
+                    out.extend(own.take().unwrap_or_default());
+                    continue;
+                }
+                Some(id) if current.as_ref() == Some(id) => {
+                    out.extend(own.take().unwrap_or_default());
+                    continue;
+                }
+                None => (Which::Main, "main-worktree/".to_owned()),
+                Some(id) => (Which::Other(id.clone()), format!("worktrees/{id}/")),
+            };
+            let stack = match stacks.get(self, &which) {
+                Ok(stack) => stack,
+                // An id no stack can be opened for (git would refuse the name): no reflogs.
+                Err(Error::InvalidName { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let merged = stack.merged();
+            let mut it = merged.logs()?;
+            let mut last: Option<Vec<u8>> = None;
+            while let Some(l) = it.next_log()? {
+                if last.as_deref() == Some(l.name) {
+                    continue;
+                }
+                last = Some(l.name.to_vec());
+                if is_per_worktree(l.name) && gix_validate::reference::name_partial(l.name.as_bstr()).is_ok() {
+                    out.push([prefix.as_bytes(), l.name].concat());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Checks every table (CRC, block layout, key order), that every ref
     /// name is valid, that no ref is both a file and a directory, and that
     /// symbolic refs point somewhere. Problems are returned, not raised.

@@ -126,6 +126,10 @@ pub enum Reflog {
         expire_unreachable: Option<String>,
         #[arg(long)]
         all: bool,
+        /// With --all, only the current worktree's reflogs (without it,
+        /// also the other worktrees' own, as `worktrees/<id>/HEAD`).
+        #[arg(long)]
+        single_worktree: bool,
         #[command(flatten)]
         keep: KeepArgs,
         names: Vec<String>,
@@ -421,6 +425,7 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             expire,
             expire_unreachable,
             all,
+            single_worktree,
             keep,
             names,
         } => {
@@ -453,7 +458,12 @@ pub fn reflog(repo: &Repo, cmd: Reflog, out: &mut dyn Write) -> Result<i32, Fata
             // dry run git reports as "prune").
             let mut targets: Vec<(String, bool)> = Vec::new();
             if all {
-                let names = store.reflog_names().map_err(|e| Fatal::msg(e.to_string()))?;
+                let names = if single_worktree {
+                    store.reflog_names()
+                } else {
+                    store.reflog_names_of_all_worktrees()
+                };
+                let names = names.map_err(|e| Fatal::msg(e.to_string()))?;
                 targets.extend(names.iter().map(|n| (n.to_str_lossy().into_owned(), true)));
             }
             let mut status = 0;

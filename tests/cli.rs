@@ -608,6 +608,117 @@ fn maintenance_commands_match_git() {
     }
 }
 
+/// `pack-refs` compacts the stack git compacts: the common one from the
+/// main worktree, only the worktree's own from a linked one; and then, as
+/// git's `reftable_stack_clean`, removes `*.ref` files `tables.list` does
+/// not name whose update indexes the stack has moved past, keeping newer
+/// ones and files that are no table. Two repositories made alike, one
+/// packed by us and one by git: the same files in both stacks (table names
+/// aside, whose suffixes are random), the same refs, `git refs verify`
+/// content.
+#[test]
+fn pack_refs_stacks_and_leftovers_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let make = |name: &str| {
+        let root = tmp.path().join(name);
+        std::fs::create_dir_all(&root).unwrap();
+        let (dir, wt) = repo_with_worktree(&root, "reftable", &[&["commit", "-q", "--allow-empty", "-m", "a"][..]]);
+        for (d, name) in [(&dir, "refs/heads/x"), (&wt, "refs/bisect/y")] {
+            for i in 0..3 {
+                let out = git(d)
+                    .env("GIT_TEST_REFTABLE_AUTOCOMPACTION", "false")
+                    .args(["update-ref", &format!("{name}{i}"), "HEAD"])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success());
+            }
+        }
+        // Left by crashed writers: an old table (update index 1), a newer
+        // one than the stack has (kept), and a file that is no table.
+        let stack = dir.join(".git/reftable");
+        let list = std::fs::read_to_string(stack.join("tables.list")).unwrap();
+        let first = list.lines().next().unwrap();
+        std::fs::copy(
+            stack.join(first),
+            stack.join("0x000000000001-0x000000000001-0badbeef.ref"),
+        )
+        .unwrap();
+        std::fs::write(stack.join("not-a-table.ref"), "junk").unwrap();
+        let wt_stack = dir.join(".git/worktrees/reftable-wt/reftable");
+        let list = std::fs::read_to_string(wt_stack.join("tables.list")).unwrap();
+        let first = list.lines().next().unwrap();
+        std::fs::copy(
+            wt_stack.join(first),
+            wt_stack.join("0x000000000001-0x000000000001-0badbeef.ref"),
+        )
+        .unwrap();
+        // The newer one: a table written, then dropped from the list again.
+        let list = std::fs::read(stack.join("tables.list")).unwrap();
+        let out = git(&dir)
+            .env("GIT_TEST_REFTABLE_AUTOCOMPACTION", "false")
+            .args(["update-ref", "refs/heads/later", "HEAD"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        std::fs::write(stack.join("tables.list"), list).unwrap();
+        [dir, wt]
+    };
+    // The files of both stacks, listed tables as `<table n>`.
+    let files = |dir: &Path| {
+        let mut out = String::new();
+        for stack in [
+            dir.join(".git/reftable"),
+            dir.join(".git/worktrees/reftable-wt/reftable"),
+        ] {
+            let list = std::fs::read_to_string(stack.join("tables.list")).unwrap();
+            let listed: Vec<&str> = list.lines().collect();
+            let mut names: Vec<String> = std::fs::read_dir(&stack)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .map(|n| match listed.iter().position(|l| *l == n) {
+                    Some(i) => format!("<table {i}>"),
+                    // Unlisted tables by their update indexes: git's suffixes are random too.
+                    None => n
+                        .rsplit_once('-')
+                        .filter(|_| n.starts_with("0x"))
+                        .map_or(n.clone(), |(k, _)| k.to_owned()),
+                })
+                .collect();
+            names.sort();
+            out += &format!("{}: {}\n", stack.display(), names.join(" "));
+        }
+        out
+    };
+    for args in [
+        &["pack-refs"][..],
+        &["pack-refs", "--auto"],
+        &["pack-refs", "--all", "--prune"],
+        &["pack-refs", "--auto", "--no-auto", "--include", "refs/tags/*"],
+    ] {
+        for at in 0..2 {
+            let (o, g) = (make("ours"), make("git"));
+            let (x, y) = (ours(&o[at], args, None), theirs(&g[at], args, None));
+            let label = format!("{args:?} in worktree {at}");
+            assert_same_outcome(&x, &y, &label);
+            let (fo, fg) = (files(&o[0]), files(&g[0]));
+            let root = |d: &Path| d.parent().unwrap().to_string_lossy().into_owned();
+            assert_lines_eq(
+                &fo.replace(&root(&o[0]), "<root>"),
+                &fg.replace(&root(&g[0]), "<root>"),
+                &label,
+            );
+            assert_eq!(
+                git_out(&o[1], &["for-each-ref", "--include-root-refs"]),
+                git_out(&g[1], &["for-each-ref", "--include-root-refs"]),
+                "{label}"
+            );
+            git_out(&o[0], &["refs", "verify"]);
+            std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
+            std::fs::remove_dir_all(tmp.path().join("git")).unwrap();
+        }
+    }
+}
+
 /// Bad arguments, bad stdin and corrupt repositories give git's exit codes,
 /// never a panic (exit 101).
 #[test]

@@ -45,22 +45,31 @@ impl Store {
         all
     }
 
-    /// Compacts the stacks (`git pack-refs`): all tables into one, or with
-    /// `auto` only what git's geometric heuristic asks for.
+    /// Compacts a stack as `git pack-refs` does: all its tables into one, or
+    /// with `auto` only what git's geometric heuristic asks for; then
+    /// removes the table files a crashed writer left behind
+    /// ([`Stack::clean`](crate::stack::Stack::clean)). As git, the stack is
+    /// the worktree's own in a linked worktree (its `HEAD`, bisect refs, …),
+    /// the common one otherwise: a linked worktree leaves the shared refs to
+    /// the main worktree's `pack-refs`.
     pub fn pack_refs(&self, auto: bool) -> Result<(), Error> {
         let mut stacks = Stacks::open(self)?;
-        for which in self.own_stacks() {
-            let stack = stacks.get(self, &which)?;
-            if auto {
-                match stack.auto_compact() {
-                    Ok(()) => {}
-                    Err(e) if e.is_contention() => {}
-                    Err(e) => return Err(e.into()),
-                }
-            } else {
-                stack.compact_all(None)?;
+        let which = if self.is_linked_worktree() {
+            Which::Current
+        } else {
+            Which::Main
+        };
+        let stack = stacks.get(self, &which)?;
+        if auto {
+            match stack.auto_compact() {
+                Ok(()) => {}
+                Err(e) if e.is_contention() => {}
+                Err(e) => return Err(e.into()),
             }
+        } else {
+            stack.compact_all(None)?;
         }
+        stack.clean()?;
         Ok(())
     }
 

@@ -135,11 +135,28 @@ enum Command {
     /// Compact the reftable stack (as `git pack-refs`).
     PackRefs {
         /// Only compact when the geometric heuristic asks for it.
-        #[arg(long)]
+        #[arg(long, overrides_with = "no_auto")]
         auto: bool,
-        /// Accepted for compatibility (reftable always packs everything).
-        #[arg(long)]
+        #[arg(long, hide = true, overrides_with = "auto")]
+        no_auto: bool,
+        /// Accepted, as git accepts them: a reftable stack is packed whole
+        /// (`--[no-]all`, `--[no-]prune`, `--include`, `--exclude`).
+        #[arg(long, overrides_with = "no_all")]
         all: bool,
+        #[arg(long, hide = true, overrides_with = "all")]
+        no_all: bool,
+        #[arg(long, hide = true, overrides_with = "no_prune")]
+        prune: bool,
+        #[arg(long, hide = true, overrides_with = "prune")]
+        no_prune: bool,
+        #[arg(long, hide = true, value_name = "pattern")]
+        include: Vec<String>,
+        #[arg(long, hide = true)]
+        no_include: bool,
+        #[arg(long, hide = true, value_name = "pattern")]
+        exclude: Vec<String>,
+        #[arg(long, hide = true)]
+        no_exclude: bool,
     },
     /// Verify or migrate the reference database (as `git refs`).
     Refs {

@@ -719,6 +719,225 @@ fn pack_refs_stacks_and_leftovers_as_git() {
     }
 }
 
+/// Names of another worktree's refs (`main-worktree/<ref>`,
+/// `worktrees/<id>/<ref>`) in writes, as git takes them: they cannot be
+/// made symbolic, deleted or verified (git's `refname_is_safe` is asked of
+/// the name as given, before it is routed to a stack), from either
+/// worktree, for an id that exists or not; stdout, code, stderr and every
+/// ref after each step, as git. Writes of an object id through such a name
+/// go to the worktree's stack under the ref's own name, as git's files
+/// backend stores them (git 2.47's reftable backend stores the prefixed
+/// name itself, which it then cannot read back): git reads ours.
+#[test]
+fn worktree_prefixed_names_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let make = |name: &str| {
+        let root = tmp.path().join(name);
+        std::fs::create_dir_all(&root).unwrap();
+        let (dir, wt) = repo_with_worktree(&root, "reftable", &[&["commit", "-q", "--allow-empty", "-m", "a"][..]]);
+        git_out(&wt, &["update-ref", "refs/bisect/bad", "HEAD"]);
+        (dir, wt)
+    };
+    let (o, g) = (make("ours"), make("git"));
+    let head = git_out(&o.0, &["rev-parse", "HEAD"]).trim().to_owned();
+    let state = |d: &(std::path::PathBuf, std::path::PathBuf)| {
+        let mut all = String::new();
+        for dir in [&d.0, &d.1] {
+            all += &git_out(dir, &["for-each-ref", "--include-root-refs"]);
+            all += &theirs(dir, &["symbolic-ref", "HEAD"], None).stdout;
+        }
+        all
+    };
+    for (at, args, stdin) in [
+        (
+            0,
+            &["symbolic-ref", "worktrees/reftable-wt/HEAD", "refs/heads/main"][..],
+            None,
+        ),
+        (0, &["symbolic-ref", "worktrees/nope/HEAD", "refs/heads/main"], None),
+        (1, &["symbolic-ref", "main-worktree/HEAD", "refs/heads/wt"], None),
+        (1, &["symbolic-ref", "-d", "main-worktree/HEAD"], None),
+        (1, &["symbolic-ref", "main-worktree/HEAD"], None),
+        (0, &["symbolic-ref", "worktrees/reftable-wt/HEAD"], None),
+        (0, &["update-ref", "-d", "worktrees/reftable-wt/HEAD"], None),
+        (0, &["update-ref", "-d", "worktrees/reftable-wt/refs/bisect/bad"], None),
+        (1, &["update-ref", "-d", "main-worktree/refs/heads/main"], None),
+        (
+            0,
+            &["update-ref", "--stdin"],
+            Some("symref-update main-worktree/HEAD refs/heads/wt\n"),
+        ),
+        (
+            1,
+            &["update-ref", "--stdin"],
+            Some("symref-create main-worktree/refs/heads/x refs/heads/wt\n"),
+        ),
+        (
+            0,
+            &["update-ref", "--stdin"],
+            Some("delete worktrees/reftable-wt/HEAD\n"),
+        ),
+        (
+            1,
+            &["update-ref", "--stdin"],
+            Some(&*format!("verify main-worktree/HEAD {head}\n")),
+        ),
+        (
+            1,
+            &["update-ref", "--stdin"],
+            Some("symref-verify main-worktree/HEAD refs/heads/main\n"),
+        ),
+        (
+            0,
+            &["update-ref", "--stdin"],
+            Some("symref-delete worktrees/reftable-wt/HEAD\n"),
+        ),
+    ] {
+        let (od, gd) = if at == 0 { (&o.0, &g.0) } else { (&o.1, &g.1) };
+        let (x, y) = (ours(od, args, stdin), theirs(gd, args, stdin));
+        let label = format!("{args:?} {stdin:?} in worktree {at}");
+        assert_same_outcome(&x, &y, &label);
+        let read = args[0] == "symbolic-ref" && args.len() == 2;
+        assert!(read || x.code != 0, "{label}: refused by git");
+        assert_eq!(state(&o), state(&g), "{label}");
+    }
+    // Object ids through such names: into the worktree's stack, read by git.
+    for (dir, name, local, from) in [
+        (&o.0, "worktrees/reftable-wt/refs/bisect/x", "refs/bisect/x", &o.1),
+        (&o.1, "main-worktree/refs/bisect/m", "refs/bisect/m", &o.0),
+        (&o.1, "main-worktree/ORIG_HEAD", "ORIG_HEAD", &o.0),
+    ] {
+        let x = ours(dir, &["update-ref", name, &head], None);
+        assert_eq!(x.code, 0, "{name}: {}", x.stderr);
+        assert_eq!(git_out(from, &["rev-parse", local]).trim(), head, "{name}");
+        assert_eq!(git_out(dir, &["rev-parse", name]).trim(), head, "{name}");
+    }
+    git_out(&o.0, &["refs", "verify"]);
+}
+
+/// `refs migrate` of a repository with a linked worktree is refused in
+/// git's words (reflogs off, so that git 2.47 gets to that check), from
+/// either worktree, and nothing changes; a directory under `worktrees/`
+/// without a `gitdir` file is no worktree, and the migration goes ahead.
+#[test]
+fn refs_migrate_and_worktrees_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, wt) = repo_with_worktree(
+        tmp.path(),
+        "reftable",
+        &[
+            &["config", "core.logAllRefUpdates", "false"][..],
+            &["commit", "-q", "--allow-empty", "-m", "a"],
+        ],
+    );
+    let args = ["refs", "migrate", "--ref-format=files"];
+    for d in [&dir, &wt] {
+        let before = git_out(d, &["for-each-ref", "--include-root-refs"]);
+        let (x, y) = (ours(d, &args, None), theirs(d, &args, None));
+        assert_same_outcome(&x, &y, &format!("{}", d.display()));
+        assert_eq!(
+            x.stderr,
+            "error: migrating repositories with worktrees is not supported yet\n"
+        );
+        assert_eq!(git_out(d, &["for-each-ref", "--include-root-refs"]), before);
+        assert_eq!(git_out(d, &["rev-parse", "--show-ref-format"]), "reftable\n");
+    }
+    git_out(&dir, &["worktree", "remove", wt.to_str().unwrap()]);
+    std::fs::create_dir_all(dir.join(".git/worktrees/stray")).unwrap();
+    let x = ours(&dir, &args, None);
+    assert_eq!((x.code, x.stderr.as_str()), (0, ""));
+    assert_eq!(git_out(&dir, &["rev-parse", "--show-ref-format"]), "files\n");
+    git_out(&dir, &["refs", "verify"]);
+}
+
+/// Name conflicts reported as git's reftable backend reports them: the
+/// updates one by one in order, each missing ref of which no existing value
+/// is expected checked for refs and names of the transaction above and
+/// below it (`verify <ref> 0` under an existing ref fails too), the others
+/// for what they expect. Random `update-ref --stdin` scripts of one to three
+/// lines over names that nest, in a repository and in its linked worktree
+/// (whose view joins its own refs, `refs/worktree/x`, to the shared ones):
+/// stdout, exit code, the whole of stderr and every ref after, as git.
+#[test]
+fn name_conflicts_as_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let make = |name: &str| {
+        let root = tmp.path().join(name);
+        std::fs::create_dir_all(&root).unwrap();
+        let (dir, wt) = repo_with_worktree(
+            &root,
+            "reftable",
+            &[
+                &["commit", "-q", "--allow-empty", "-m", "a"][..],
+                &["update-ref", "refs/heads/e/x", "HEAD"],
+                &["update-ref", "refs/heads/f", "HEAD"],
+            ],
+        );
+        git_out(&wt, &["update-ref", "refs/worktree/x", "HEAD"]);
+        git_out(&wt, &["update-ref", "refs/bisect/b", "HEAD"]);
+        (dir, wt)
+    };
+    let names = [
+        "refs/heads/n",
+        "refs/heads/n/x",
+        "refs/heads/n/x/z",
+        "refs/heads/e",
+        "refs/heads/e/x",
+        "refs/heads/f",
+        "refs/heads/f/y",
+        "refs/worktree",
+        "refs/worktree/x",
+        "refs/worktree/x/y",
+        "refs/bisect",
+        "refs/bisect/b/c",
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rnd = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let count: usize = std::env::var("REFTABLE_DIFF_SCRIPTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    // Commits are made at a fixed date: every repository made has this one.
+    let head = git_out(&make("ours").0, &["rev-parse", "HEAD"]).trim().to_owned();
+    let zero = "0".repeat(40);
+    std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
+    let refs = |d: &(std::path::PathBuf, std::path::PathBuf)| {
+        git_out(&d.0, &["for-each-ref", "--include-root-refs"]) + &git_out(&d.1, &["for-each-ref"])
+    };
+    for k in 0..count {
+        let mut script = String::new();
+        for _ in 0..1 + rnd(3) {
+            let n = names[rnd(names.len())];
+            script += &match rnd(9) {
+                0 => format!("create {n} {head}\n"),
+                1 => format!("update {n} {head}\n"),
+                2 => format!("delete {n}\n"),
+                3 => format!("update {n} {head} {zero}\n"),
+                4 => format!("verify {n} {zero}\n"),
+                5 => format!("verify {n} {head}\n"),
+                6 => format!("delete {n} {head}\n"),
+                7 => format!("symref-update {n} refs/heads/f\n"),
+                _ => format!("symref-create {n} refs/heads/e\n"),
+            };
+        }
+        let at = rnd(2);
+        let (o, g) = (make("ours"), make("git"));
+        let (od, gd) = if at == 0 { (&o.0, &g.0) } else { (&o.1, &g.1) };
+        let args = ["update-ref", "--stdin"];
+        let (x, y) = (ours(od, &args, Some(&script)), theirs(gd, &args, Some(&script)));
+        let label = format!("script {k} in worktree {at}:\n{script}");
+        assert_same_outcome(&x, &y, &label);
+        assert_eq!(refs(&o), refs(&g), "{label}");
+        std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
+        std::fs::remove_dir_all(tmp.path().join("git")).unwrap();
+    }
+}
+
 /// Bad arguments, bad stdin and corrupt repositories give git's exit codes,
 /// never a panic (exit 101).
 #[test]

@@ -152,3 +152,59 @@ fn linked_worktree_routing_reading_and_writing() {
     git_out(&main, &["refs", "verify"]);
     git_out(&main, &["fsck", "--no-progress"]);
 }
+
+/// Name conflicts in a linked worktree are looked for in its view, as git's
+/// reftable backend looks for them: a shared name conflicts with the
+/// worktree's own refs (`refs/worktree` with its `refs/worktree/x`) and the
+/// shared ones, not with the main worktree's own (`refs/bisect/m`); a name
+/// given with a worktree prefix, in the stack it names. A conflict changes
+/// nothing.
+#[test]
+fn name_conflicts_in_a_linked_worktree_span_its_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let main = git_init(tmp.path(), "main", &["--ref-format=reftable"]);
+    git_out(&main, &["commit", "-q", "--allow-empty", "-m", "c0"]);
+    git_out(&main, &["update-ref", "refs/heads/f", "HEAD"]);
+    git_out(&main, &["update-ref", "refs/bisect/m", "HEAD"]);
+    let c = gix_hash::ObjectId::from_hex(git_out(&main, &["rev-parse", "HEAD"]).trim().as_bytes()).unwrap();
+    let linked = tmp.path().join("linked");
+    git_out(
+        &main,
+        &["worktree", "add", "-q", "-b", "side", linked.to_str().unwrap()],
+    );
+    git_out(&linked, &["update-ref", "refs/worktree/x", "HEAD"]);
+    let common = main.join(".git");
+    let wt = Store::for_linked_worktree(&common.join("worktrees/linked"), &common, gix_hash::Kind::Sha1).unwrap();
+    let refs = || git_out(&linked, &["for-each-ref"]) + &git_out(&main, &["for-each-ref"]);
+    let before = refs();
+    let prepare = |n: &str| {
+        wt.transaction()
+            .prepare(
+                vec![RefEdit::update(name(n), c, PreviousValue::Any, "x")],
+                gix_lock::acquire::Fail::Immediately,
+            )
+            .map(|t| drop(t.rollback()))
+    };
+    for (n, conflict) in [
+        ("refs/worktree", Some("refs/worktree/x")),
+        ("refs/heads/f/y", Some("refs/heads/f")),
+        ("main-worktree/refs/bisect/m/x", Some("refs/bisect/m")),
+        ("refs/bisect/m/x", None),
+        ("refs/heads/g", None),
+    ] {
+        match (prepare(n), conflict) {
+            (Err(reftable::store::Error::NameConflict { conflict: found, .. }), Some(want)) => {
+                assert_eq!(found, want, "{n}")
+            }
+            (Ok(()), None) => {}
+            (other, _) => panic!("{n}: {other:?}"),
+        }
+        assert_eq!(refs(), before, "{n}");
+    }
+    // git agrees on the conflict in the worktree's view.
+    assert!(!git(&linked)
+        .args(["update-ref", "refs/worktree", "HEAD"])
+        .status()
+        .unwrap()
+        .success());
+}

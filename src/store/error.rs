@@ -40,6 +40,16 @@ pub enum Error {
         /// The existing reference it conflicts with.
         conflict: String,
     },
+    /// The operation does not handle this repository (as git's own
+    /// refusal, worded as git words it): `refs migrate` of a repository
+    /// with linked worktrees.
+    #[error("{path}: {reason}")]
+    Unsupported {
+        /// The repository's directory.
+        path: std::path::PathBuf,
+        /// What is not supported, in git's words.
+        reason: &'static str,
+    },
     /// A name that is not a valid reference name.
     #[error("invalid reference name {name:?}: {reason}")]
     InvalidName {

@@ -4,7 +4,7 @@
 use gix_ref::bstr::ByteSlice;
 
 use super::transaction::check_and_peel;
-use super::worktree::{is_per_worktree, route, Stacks, Which};
+use super::worktree::{is_per_worktree, linked_worktrees, route, Stacks, Which};
 use super::{lossy, oid, Error, Store};
 use crate::format::{LogRecord, LogUpdate, LogValue, LogValueRef, RefRecord, RefValue};
 
@@ -257,15 +257,7 @@ impl Store {
     /// counts if its `gitdir` file is readable and not empty.
     pub fn reflog_names_of_all_worktrees(&self) -> Result<Vec<Vec<u8>>, Error> {
         let worktrees = self.common_dir.join("worktrees");
-        let mut linked: Vec<String> = Vec::new();
-        if let Ok(dir) = std::fs::read_dir(&worktrees) {
-            for entry in dir.flatten() {
-                let id = entry.file_name().to_string_lossy().into_owned();
-                if std::fs::read(entry.path().join("gitdir")).is_ok_and(|g| !g.is_empty()) {
-                    linked.push(id);
-                }
-            }
-        }
+        let linked = linked_worktrees(&self.common_dir);
         let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
             (Ok(a), Ok(b)) => a == b,
             _ => a == b,

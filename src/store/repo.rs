@@ -224,15 +224,13 @@ pub fn migrate(git_dir: &Path, to: RefFormat, dry_run: bool, no_reflog: bool) ->
             ),
         ));
     }
-    let worktrees = git_dir.join("worktrees");
-    if std::fs::read_dir(&worktrees)
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false)
-    {
-        return Err(invalid(
-            &git_dir.display().to_string(),
-            "migrating repositories with worktrees is not supported yet",
-        ));
+    // As git's `has_worktrees`: a directory under `worktrees/` without a
+    // `gitdir` file is no worktree.
+    if !super::worktree::linked_worktrees(git_dir).is_empty() {
+        return Err(Error::Unsupported {
+            path: git_dir.to_owned(),
+            reason: "migrating repositories with worktrees is not supported yet",
+        });
     }
     // Everything the current store holds: refs (HEAD and pseudo refs first) and reflogs.
     let (refs, logs) = match from {

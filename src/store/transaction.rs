@@ -388,6 +388,9 @@ impl<'s> Transaction<'s> {
 
         let mut deleted: BTreeSet<(Which, Vec<u8>)> = BTreeSet::new();
         let mut created: BTreeSet<(Which, Vec<u8>)> = BTreeSet::new();
+        // Those of `created` named without a worktree prefix.
+        let mut in_view: BTreeSet<(Which, Vec<u8>)> = BTreeSet::new();
+        let linked = store.is_linked_worktree();
         for p in &mut prepared {
             let stack = stacks.get(store, &p.which)?;
             let current = current_target(stack, &p.local, kind)?;
@@ -434,59 +437,79 @@ impl<'s> Transaction<'s> {
                 }
                 Change::Update { log, .. } if log.mode == RefLog::AndReference && current.is_none() => {
                     created.insert((p.which.clone(), p.local.clone()));
+                    let given: &[u8] = p.edit.name.as_bstr();
+                    if !given.starts_with(b"main-worktree/") && !given.starts_with(b"worktrees/") {
+                        in_view.insert((p.which.clone(), p.local.clone()));
+                    }
                 }
                 _ => {}
             }
             p.previous = current;
         }
         // Directory/file conflicts of new refs with existing ones (unless
-        // deleted here) and with each other.
+        // deleted here) and with each other. As git, in the view the name
+        // is read in: in a linked worktree, a name given without a worktree
+        // prefix is checked against the worktree's own refs and the shared
+        // ones together (`refs/worktree` conflicts with the worktree's
+        // `refs/worktree/x`); one given as `main-worktree/…` or
+        // `worktrees/<id>/…` against its stack.
         // Parent directories already known not to be refs (most new refs share them).
-        let mut free_dirs: BTreeMap<Which, std::collections::HashSet<Vec<u8>>> = BTreeMap::new();
+        let mut free_dirs: BTreeMap<Option<Which>, std::collections::HashSet<Vec<u8>>> = BTreeMap::new();
         for (which, name) in &created {
-            let stack = stacks.get(store, which)?;
-            let merged = stack.merged();
-            let free = free_dirs.entry(which.clone()).or_default();
+            let own_only = !(linked && in_view.contains(&(which.clone(), name.clone())));
+            // Whether `n`, found in stack `w`, is in the view (in a
+            // worktree's view, the main stack's per-worktree refs are not).
+            let seen = |n: &[u8], w: &Which| own_only || route(n, true).0 == *w;
+            let stacks_of_view = if own_only {
+                vec![which.clone()]
+            } else {
+                vec![Which::Current, Which::Main]
+            };
+            let free = free_dirs.entry(own_only.then(|| which.clone())).or_default();
             for (i, _) in name.iter().enumerate().filter(|(_, &c)| c == b'/') {
-                if free.contains(&name[..i]) {
+                let parent = &name[..i];
+                if free.contains(parent) {
                     continue;
                 }
-                let parent = (which.clone(), name[..i].to_vec());
-                let exists =
-                    created.contains(&parent) || (!deleted.contains(&parent) && merged.find_ref(&parent.1)?.is_some());
-                if !exists {
-                    free.insert(parent.1.clone());
-                }
+                let w = if own_only { which.clone() } else { route(parent, true).0 };
+                let key = (w.clone(), parent.to_vec());
+                let exists = created.contains(&key)
+                    || (!deleted.contains(&key) && stacks.get(store, &w)?.merged().find_ref(parent)?.is_some());
                 if exists {
                     return Err(Error::NameConflict {
                         name: lossy(name.as_bstr()),
-                        conflict: lossy(parent.1.as_bstr()),
+                        conflict: lossy(parent.as_bstr()),
                     });
                 }
+                free.insert(parent.to_vec());
             }
             let mut dir = name.clone();
             dir.push(b'/');
-            let mut it = merged.seek_ref(&dir)?;
-            while let Some(r) = it.next_ref()? {
-                if !r.name.starts_with(&dir) {
-                    break;
+            for w in &stacks_of_view {
+                let stack = stacks.get(store, w)?;
+                let merged = stack.merged();
+                let mut it = merged.seek_ref(&dir)?;
+                while let Some(r) = it.next_ref()? {
+                    if !r.name.starts_with(&dir) {
+                        break;
+                    }
+                    if seen(r.name, w) && !deleted.contains(&(w.clone(), r.name.to_vec())) {
+                        return Err(Error::NameConflict {
+                            name: lossy(name.as_bstr()),
+                            conflict: lossy(r.name.as_bstr()),
+                        });
+                    }
                 }
-                if !deleted.contains(&(which.clone(), r.name.to_vec())) {
+                let child = created
+                    .range((w.clone(), dir.clone())..)
+                    .take_while(|(cw, c)| cw == w && c.starts_with(&dir))
+                    .find(|(cw, c)| seen(c, cw));
+                if let Some((_, child)) = child {
                     return Err(Error::NameConflict {
                         name: lossy(name.as_bstr()),
-                        conflict: lossy(r.name.as_bstr()),
+                        conflict: lossy(child.as_bstr()),
                     });
                 }
-            }
-            let child = created
-                .range((which.clone(), dir.clone())..)
-                .next()
-                .filter(|(w, c)| w == which && c.starts_with(&dir));
-            if let Some((_, child)) = child {
-                return Err(Error::NameConflict {
-                    name: lossy(name.as_bstr()),
-                    conflict: lossy(child.as_bstr()),
-                });
             }
         }
         self.prepared = prepared;
@@ -735,11 +758,15 @@ impl<'s> Transaction<'s> {
 /// `local` within its stack: any ref name may take an object id (`bar/baz`,
 /// `FOO`), but only a name under `refs/` or of capitals and `_` may be
 /// deleted, verified or made symbolic; FETCH_HEAD and MERGE_HEAD are files,
-/// never refs.
+/// never refs. As git, the name checked is the one given, before it is
+/// routed to a worktree's stack: `main-worktree/HEAD` and
+/// `worktrees/<id>/HEAD` take object ids, but cannot be made symbolic.
 pub(crate) fn refused(edit: &RefEdit, local: &[u8]) -> Option<Error> {
     let name = || lossy(edit.name.as_bstr());
     let takes_object = matches!(&edit.change, Change::Update { new: Target::Object(id), .. } if !id.is_null());
-    if !takes_object && !super::refname_is_safe(local) {
+    let given: &[u8] = edit.name.as_bstr();
+    let safe = super::refname_is_safe(given) && super::refname_is_safe(local);
+    if !takes_object && !safe {
         return Some(Error::Refused {
             name: name(),
             what: "ref with bad name",

@@ -4,6 +4,7 @@
 //! `$GIT_COMMON_DIR/reftable`; `main-worktree/<ref>` and
 //! `worktrees/<id>/<ref>` name another worktree's per-worktree refs.
 
+use std::path::Path;
 use std::sync::MutexGuard;
 
 use super::{Error, Store};
@@ -36,6 +37,19 @@ pub fn is_per_worktree(name: &[u8]) -> bool {
         || name.starts_with(b"refs/bisect/")
         || name.starts_with(b"refs/worktree/")
         || name.starts_with(b"refs/rewritten/")
+}
+
+/// The ids of the repository's linked worktrees as git's `get_worktrees`
+/// finds them: the entries of `$GIT_COMMON_DIR/worktrees/` whose `gitdir`
+/// file is readable and not empty, in the order the directory lists them.
+pub(crate) fn linked_worktrees(common_dir: &Path) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(common_dir.join("worktrees")) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| std::fs::read(e.path().join("gitdir")).is_ok_and(|g| !g.is_empty()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 /// The stack holding `name` and the name within that stack.

@@ -574,7 +574,11 @@ pub fn refs(repo: &Repo, cmd: Refs, out: &mut dyn Write) -> Result<i32, Fatal> {
                     Ok(0)
                 }
                 Err(e) => Err(Fatal {
-                    msg: e.to_string(),
+                    msg: match e {
+                        // git's words alone, as git prints them.
+                        reftable::store::Error::Unsupported { reason, .. } => reason.to_owned(),
+                        e => e.to_string(),
+                    },
                     code: 255,
                     died: false,
                 }),

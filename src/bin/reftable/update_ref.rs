@@ -370,23 +370,7 @@ impl Batch<'_> {
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(Fatal::msg(format!("multiple updates for ref '{}' not allowed", w[0])));
         }
-        let set: std::collections::HashSet<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
-        for n in &names {
-            let parent = n
-                .iter()
-                .enumerate()
-                .filter(|(_, &c)| c == b'/')
-                .map(|(i, _)| &n.as_bytes()[..i])
-                .find(|p| set.contains(p));
-            if let Some(p) = parent {
-                // git words it by whether the parent exists already.
-                return Err(Fatal::msg(if self.repo.exact(p.as_bstr()).is_some() {
-                    format!("'{}' exists; cannot create '{n}'", p.as_bstr())
-                } else {
-                    format!("cannot process '{}' and '{n}' at the same time", p.as_bstr())
-                }));
-            }
-        }
+        check_in_order(self.repo, &touched, &expect)?;
         reject_updates_via_symrefs(self.repo, &touched)?;
         if edits.is_empty() {
             return check_expected(self.repo, &expect);
@@ -425,6 +409,72 @@ impl Batch<'_> {
             .map(drop)
             .map_err(|e| Fatal::msg(describe(&e)))
     }
+}
+
+/// The updates one by one, in order, as git's reftable backend prepares
+/// them (its first failure is the one reported): a ref that does not exist,
+/// of which no existing value is expected (a creation, a deletion or
+/// `verify` of a missing ref, an update without an old value), must be
+/// available as a name (git's `refs_verify_refname_available`, the names
+/// of the transaction its extras); otherwise what the update expects of the
+/// ref is checked. Read before the transaction is prepared, for git's
+/// wording; the store checks again under its locks.
+fn check_in_order(repo: &Repo, touched: &[(FullName, bool)], expect: &[Expectation]) -> Result<(), Fatal> {
+    let extras: std::collections::BTreeSet<&[u8]> = touched.iter().map(|(n, _)| n.as_bstr().as_bytes()).collect();
+    for (name, _) in touched {
+        let e = expect.iter().find(|e| e.name == *name);
+        let expects_existing = matches!(
+            e.map(|e| &e.expected),
+            Some(PreviousValue::MustExist | PreviousValue::MustExistAndMatch(_))
+        );
+        if !expects_existing && repo.exact(name.as_bstr()).is_none() {
+            available(repo, name.as_bstr(), &extras)?;
+        } else if let Some(e) = e {
+            check_expected(repo, std::slice::from_ref(e))?;
+        }
+    }
+    Ok(())
+}
+
+/// git's `refs_verify_refname_available` for `name`, with `extras` (the
+/// names of the transaction) and nothing skipped: no existing ref or extra
+/// may be a directory above it, and none may lie below it.
+fn available(repo: &Repo, name: &BStr, extras: &std::collections::BTreeSet<&[u8]>) -> Result<(), Fatal> {
+    let n = name.as_bytes();
+    for dir in n.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| &n[..i]) {
+        if repo.exact(dir.as_bstr()).is_some() {
+            return Err(Fatal::msg(format!(
+                "'{}' exists; cannot create '{name}'",
+                dir.as_bstr()
+            )));
+        }
+        if extras.contains(dir) {
+            return Err(Fatal::msg(format!(
+                "cannot process '{name}' and '{}' at the same time",
+                dir.as_bstr()
+            )));
+        }
+    }
+    let dir = format!("{name}/");
+    let mut below = None;
+    repo.for_each(&dir, &mut |r| {
+        below = Some(r.name.as_bstr().to_owned());
+        false
+    })?;
+    if let Some(child) = below {
+        return Err(Fatal::msg(format!("'{child}' exists; cannot create '{name}'")));
+    }
+    if let Some(extra) = extras
+        .range(dir.as_bytes()..)
+        .next()
+        .filter(|e| e.starts_with(dir.as_bytes()))
+    {
+        return Err(Fatal::msg(format!(
+            "cannot process '{name}' and '{}' at the same time",
+            extra.as_bstr()
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses two updates of one ref where one reaches it through a symref,

@@ -620,9 +620,8 @@ fn maintenance_commands_match_git() {
 fn pack_refs_stacks_and_leftovers_as_git() {
     let tmp = tempfile::tempdir().unwrap();
     let make = |name: &str| {
-        let root = tmp.path().join(name);
-        std::fs::create_dir_all(&root).unwrap();
-        let (dir, wt) = repo_with_worktree(&root, "reftable", &[&["commit", "-q", "--allow-empty", "-m", "a"][..]]);
+        let (dir, wt) =
+            fresh_repo_with_worktree(tmp.path(), name, &[&["commit", "-q", "--allow-empty", "-m", "a"][..]]);
         for (d, name) in [(&dir, "refs/heads/x"), (&wt, "refs/bisect/y")] {
             for i in 0..3 {
                 let out = git(d)
@@ -700,21 +699,13 @@ fn pack_refs_stacks_and_leftovers_as_git() {
             let (x, y) = (ours(&o[at], args, None), theirs(&g[at], args, None));
             let label = format!("{args:?} in worktree {at}");
             assert_same_outcome(&x, &y, &label);
-            let (fo, fg) = (files(&o[0]), files(&g[0]));
-            let root = |d: &Path| d.parent().unwrap().to_string_lossy().into_owned();
-            assert_lines_eq(
-                &fo.replace(&root(&o[0]), "<root>"),
-                &fg.replace(&root(&g[0]), "<root>"),
-                &label,
-            );
+            assert_lines_eq(&rooted(&files(&o[0]), &o[0]), &rooted(&files(&g[0]), &g[0]), &label);
             assert_eq!(
                 git_out(&o[1], &["for-each-ref", "--include-root-refs"]),
                 git_out(&g[1], &["for-each-ref", "--include-root-refs"]),
                 "{label}"
             );
             git_out(&o[0], &["refs", "verify"]);
-            std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
-            std::fs::remove_dir_all(tmp.path().join("git")).unwrap();
         }
     }
 }
@@ -732,9 +723,8 @@ fn pack_refs_stacks_and_leftovers_as_git() {
 fn worktree_prefixed_names_as_git() {
     let tmp = tempfile::tempdir().unwrap();
     let make = |name: &str| {
-        let root = tmp.path().join(name);
-        std::fs::create_dir_all(&root).unwrap();
-        let (dir, wt) = repo_with_worktree(&root, "reftable", &[&["commit", "-q", "--allow-empty", "-m", "a"][..]]);
+        let (dir, wt) =
+            fresh_repo_with_worktree(tmp.path(), name, &[&["commit", "-q", "--allow-empty", "-m", "a"][..]]);
         git_out(&wt, &["update-ref", "refs/bisect/bad", "HEAD"]);
         (dir, wt)
     };
@@ -862,11 +852,9 @@ fn refs_migrate_and_worktrees_as_git() {
 fn name_conflicts_as_git() {
     let tmp = tempfile::tempdir().unwrap();
     let make = |name: &str| {
-        let root = tmp.path().join(name);
-        std::fs::create_dir_all(&root).unwrap();
-        let (dir, wt) = repo_with_worktree(
-            &root,
-            "reftable",
+        let (dir, wt) = fresh_repo_with_worktree(
+            tmp.path(),
+            name,
             &[
                 &["commit", "-q", "--allow-empty", "-m", "a"][..],
                 &["update-ref", "refs/heads/e/x", "HEAD"],
@@ -891,21 +879,10 @@ fn name_conflicts_as_git() {
         "refs/bisect",
         "refs/bisect/b/c",
     ];
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut rnd = move |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    };
-    let count: usize = std::env::var("REFTABLE_DIFF_SCRIPTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+    let (mut rnd, count) = random_scripts(0x2545_f491_4f6c_dd1d);
     // Commits are made at a fixed date: every repository made has this one.
     let head = git_out(&make("ours").0, &["rev-parse", "HEAD"]).trim().to_owned();
     let zero = "0".repeat(40);
-    std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
     let refs = |d: &(std::path::PathBuf, std::path::PathBuf)| {
         git_out(&d.0, &["for-each-ref", "--include-root-refs"]) + &git_out(&d.1, &["for-each-ref"])
     };
@@ -933,8 +910,6 @@ fn name_conflicts_as_git() {
         let label = format!("script {k} in worktree {at}:\n{script}");
         assert_same_outcome(&x, &y, &label);
         assert_eq!(refs(&o), refs(&g), "{label}");
-        std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
-        std::fs::remove_dir_all(tmp.path().join("git")).unwrap();
     }
 }
 
@@ -2048,17 +2023,15 @@ fn reflog_expire_all_worktrees_as_git() {
     // (commits undone by reset), bisect and worktree refs, a stray
     // `worktrees/stray` directory.
     let make = |name: &str| {
-        let root = tmp.path().join(name);
-        std::fs::create_dir_all(&root).unwrap();
-        let (dir, wt) = repo_with_worktree(
-            &root,
-            "reftable",
+        let (dir, wt) = fresh_repo_with_worktree(
+            tmp.path(),
+            name,
             &[
                 &["commit", "-q", "--allow-empty", "-m", "a"][..],
                 &["commit", "-q", "--allow-empty", "-m", "b"],
             ],
         );
-        let wt2 = root.join("wt2");
+        let wt2 = tmp.path().join(name).join("wt2");
         git_out(&dir, &["worktree", "add", "-q", "-b", "wt2", wt2.to_str().unwrap()]);
         for (d, args) in [
             (&wt, &["commit", "-q", "--allow-empty", "-m", "c"][..]),
@@ -2143,17 +2116,25 @@ fn reflog_expire_all_worktrees_as_git() {
                 !x.stdout.is_empty() || !args.contains(&"--verbose"),
                 "{label}: nothing said"
             );
-            let (ro, rg) = (reflogs(&o), reflogs(&g));
-            let (ro, rg) = (
-                ro.replace(&*o[0].parent().unwrap().to_string_lossy(), "<root>"),
-                rg.replace(&*g[0].parent().unwrap().to_string_lossy(), "<root>"),
-            );
-            assert_lines_eq(&ro, &rg, &label);
+            assert_lines_eq(&rooted(&reflogs(&o), &o[0]), &rooted(&reflogs(&g), &g[0]), &label);
             git_out(&o[0], &["refs", "verify"]);
-            std::fs::remove_dir_all(tmp.path().join("ours")).unwrap();
-            std::fs::remove_dir_all(tmp.path().join("git")).unwrap();
         }
     }
+}
+
+/// For tests of random scripts: a generator of numbers below its argument
+/// (xorshift, from `REFTABLE_DIFF_SEED` or `seed`), and how many scripts to
+/// run (`REFTABLE_DIFF_SCRIPTS`, 40 by default).
+fn random_scripts(seed: u64) -> (impl FnMut(usize) -> usize, usize) {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    let mut seed: u64 = var("REFTABLE_DIFF_SEED").unwrap_or(seed);
+    let rnd = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    (rnd, var("REFTABLE_DIFF_SCRIPTS").map_or(40, |n| n as usize))
 }
 
 /// Random `update-ref --stdin` scripts (1 to 4 lines over a few names, valid
@@ -2185,20 +2166,7 @@ fn random_scripts_as_git() {
         "HEAD",
         "refs/heads/bad..name",
     ];
-    let mut seed = std::env::var("REFTABLE_DIFF_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x9e37_79b9_7f4a_7c15u64);
-    let mut rnd = move |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    };
-    let count: usize = std::env::var("REFTABLE_DIFF_SCRIPTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+    let (mut rnd, count) = random_scripts(0x9e37_79b9_7f4a_7c15);
     for k in 0..count {
         let mut script = String::new();
         for _ in 0..1 + rnd(4) {
@@ -2412,6 +2380,23 @@ fn repo_with_worktree(tmp: &Path, format: &str, setup: &[&[&str]]) -> (std::path
     let wt = tmp.join(format!("{format}-wt"));
     git_out(&dir, &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()]);
     (dir, wt)
+}
+
+/// [`repo_with_worktree`] (reftable) in a fresh directory `tmp/<name>`,
+/// whatever was there removed first: twins made by calling it for "ours"
+/// and "git" are alike (commits have fixed dates), round after round.
+fn fresh_repo_with_worktree(tmp: &Path, name: &str, setup: &[&[&str]]) -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = tmp.join(name);
+    if root.exists() {
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+    std::fs::create_dir_all(&root).unwrap();
+    repo_with_worktree(&root, "reftable", setup)
+}
+
+/// `text` with the directory holding `dir` (a twin's root) written `<root>`.
+fn rooted(text: &str, dir: &Path) -> String {
+    text.replace(&*dir.parent().unwrap().to_string_lossy(), "<root>")
 }
 
 /// `reflog list` as git 2.47 prints it: reftable and files repositories,

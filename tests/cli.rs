@@ -910,6 +910,19 @@ fn name_conflicts_as_git() {
         let label = format!("script {k} in worktree {at}:\n{script}");
         assert_same_outcome(&x, &y, &label);
         assert_eq!(refs(&o), refs(&g), "{label}");
+        // Read by a scan of all refs, as for transactions of many refs: the
+        // same outcome (what updates expect is then checked after the
+        // store's checks, so a script that fails twice may be worded by
+        // its other failure).
+        let o = make("ours");
+        let od = if at == 0 { &o.0 } else { &o.1 };
+        let mut cmd = ours_cmd(od);
+        cmd.env("REFTABLE_SCAN_MIN", "0").args(args);
+        let z = run(cmd, Some(&script));
+        assert_eq!((z.code, refs(&o)), (y.code, refs(&g)), "scanned: {label}");
+        if x.stderr.contains("exists; cannot create") || x.stderr.contains("at the same time") {
+            assert_eq!(z.stderr, y.stderr, "scanned: {label}");
+        }
     }
 }
 

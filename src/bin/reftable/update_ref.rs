@@ -421,28 +421,111 @@ impl Batch<'_> {
 /// wording; the store checks again under its locks.
 fn check_in_order(repo: &Repo, touched: &[(FullName, bool)], expect: &[Expectation]) -> Result<(), Fatal> {
     let extras: std::collections::BTreeSet<&[u8]> = touched.iter().map(|(n, _)| n.as_bstr().as_bytes()).collect();
+    // A ref takes one update: one expectation at most.
+    let expected: std::collections::HashMap<&[u8], &Expectation> =
+        expect.iter().map(|e| (e.name.as_bstr().as_bytes(), e)).collect();
+    let reads = Reads::new(repo, &extras)?;
     for (name, _) in touched {
-        let e = expect.iter().find(|e| e.name == *name);
+        let e = expected.get(name.as_bstr().as_bytes()).copied();
         let expects_existing = matches!(
             e.map(|e| &e.expected),
             Some(PreviousValue::MustExist | PreviousValue::MustExistAndMatch(_))
         );
-        if !expects_existing && repo.exact(name.as_bstr()).is_none() {
-            available(repo, name.as_bstr(), &extras)?;
-        } else if let Some(e) = e {
+        if !expects_existing && !reads.exists(name.as_bstr())? {
+            available(&reads, name.as_bstr(), &extras)?;
+        } else if let (Some(e), Reads::Lookups(_)) = (e, &reads) {
+            // (In a scan, what updates expect is left to the check after
+            // the store's, which reads under the locks anyway.)
             check_expected(repo, std::slice::from_ref(e))?;
         }
     }
     Ok(())
 }
 
+/// What [`check_in_order`] reads of the refs: which exist and which is the
+/// first below a name. A few names are looked up one by one; for many, the
+/// refs under `refs/` are read once instead (a lookup checks the stack for
+/// news each time, which costs more than a ref read in a scan).
+enum Reads<'r> {
+    Lookups(&'r Repo),
+    Scanned {
+        repo: &'r Repo,
+        exists: std::collections::HashSet<BString>,
+        first_below: std::collections::HashMap<BString, BString>,
+    },
+}
+
+impl<'r> Reads<'r> {
+    fn new(repo: &'r Repo, names: &std::collections::BTreeSet<&[u8]>) -> Result<Self, Fatal> {
+        // Above this many names, a scan (REFTABLE_SCAN_MIN: for tests).
+        let max_lookups: usize = std::env::var("REFTABLE_SCAN_MIN")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        if names.len() <= max_lookups {
+            return Ok(Reads::Lookups(repo));
+        }
+        // The names asked about: those of the transaction and their directories.
+        let mut asked: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+        for n in names {
+            asked.insert(n);
+            asked.extend(n.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| &n[..i]));
+        }
+        let (mut exists, mut first_below) = (std::collections::HashSet::new(), std::collections::HashMap::new());
+        if repo.exact("refs".into()).is_some() {
+            exists.insert("refs".into());
+        }
+        repo.for_each("refs/", &mut |r| {
+            let n = r.name.as_bstr().as_bytes();
+            if asked.contains(n) {
+                exists.insert(n.as_bstr().to_owned());
+            }
+            for dir in n.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| &n[..i]) {
+                if asked.contains(dir) && !first_below.contains_key(dir.as_bstr()) {
+                    first_below.insert(dir.as_bstr().to_owned(), n.as_bstr().to_owned());
+                }
+            }
+            true
+        })?;
+        Ok(Reads::Scanned {
+            repo,
+            exists,
+            first_below,
+        })
+    }
+
+    fn exists(&self, name: &BStr) -> Result<bool, Fatal> {
+        Ok(match self {
+            Reads::Scanned { exists, .. } if name.starts_with(b"refs/") || name == "refs" => exists.contains(name),
+            Reads::Lookups(repo) | Reads::Scanned { repo, .. } => repo.exact(name).is_some(),
+        })
+    }
+
+    /// The first ref (in name order) under `name/`.
+    fn first_below(&self, name: &BStr) -> Result<Option<BString>, Fatal> {
+        match self {
+            Reads::Scanned { first_below, .. } if name.starts_with(b"refs/") || name == "refs" => {
+                Ok(first_below.get(name).cloned())
+            }
+            Reads::Lookups(repo) | Reads::Scanned { repo, .. } => {
+                let mut below = None;
+                repo.for_each(&format!("{name}/"), &mut |r| {
+                    below = Some(r.name.as_bstr().to_owned());
+                    false
+                })?;
+                Ok(below)
+            }
+        }
+    }
+}
+
 /// git's `refs_verify_refname_available` for `name`, with `extras` (the
 /// names of the transaction) and nothing skipped: no existing ref or extra
 /// may be a directory above it, and none may lie below it.
-fn available(repo: &Repo, name: &BStr, extras: &std::collections::BTreeSet<&[u8]>) -> Result<(), Fatal> {
+fn available(reads: &Reads<'_>, name: &BStr, extras: &std::collections::BTreeSet<&[u8]>) -> Result<(), Fatal> {
     let n = name.as_bytes();
     for dir in n.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| &n[..i]) {
-        if repo.exact(dir.as_bstr()).is_some() {
+        if reads.exists(dir.as_bstr())? {
             return Err(Fatal::msg(format!(
                 "'{}' exists; cannot create '{name}'",
                 dir.as_bstr()
@@ -455,15 +538,10 @@ fn available(repo: &Repo, name: &BStr, extras: &std::collections::BTreeSet<&[u8]
             )));
         }
     }
-    let dir = format!("{name}/");
-    let mut below = None;
-    repo.for_each(&dir, &mut |r| {
-        below = Some(r.name.as_bstr().to_owned());
-        false
-    })?;
-    if let Some(child) = below {
+    if let Some(child) = reads.first_below(name)? {
         return Err(Fatal::msg(format!("'{child}' exists; cannot create '{name}'")));
     }
+    let dir = format!("{name}/");
     if let Some(extra) = extras
         .range(dir.as_bytes()..)
         .next()

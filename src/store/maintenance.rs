@@ -7,6 +7,7 @@ use super::transaction::check_and_peel;
 use super::worktree::{is_per_worktree, linked_worktrees, route, Stacks, Which};
 use super::{lossy, oid, Error, Store};
 use crate::format::{LogRecord, LogUpdate, LogValue, LogValueRef, RefRecord, RefValue};
+use crate::stack::Stack;
 
 /// How [`Store::reflog_expire`] treats the entries it keeps (git's
 /// `--rewrite` and `--updateref`).
@@ -33,6 +34,26 @@ pub struct Problem {
     pub id: &'static str,
     /// What is wrong.
     pub message: String,
+}
+
+/// The names with log records in `stack`, each once, in name order, that
+/// are valid ref names (git's reflog iterator leaves the others out) and
+/// that `keep` takes.
+fn log_names(stack: &Stack, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<Vec<u8>>, Error> {
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    let merged = stack.merged();
+    let mut it = merged.logs()?;
+    let mut last: Option<Vec<u8>> = None;
+    while let Some(l) = it.next_log()? {
+        if last.as_deref() == Some(l.name) {
+            continue;
+        }
+        last = Some(l.name.to_vec());
+        if keep(l.name) && gix_validate::reference::name_partial(l.name.as_bstr()).is_ok() {
+            names.push(l.name.to_vec());
+        }
+    }
+    Ok(names)
 }
 
 impl Store {
@@ -223,20 +244,9 @@ impl Store {
         let linked = self.is_linked_worktree();
         for which in self.own_stacks() {
             let stack = stacks.get(self, &which)?;
-            let merged = stack.merged();
-            let mut it = merged.logs()?;
-            let mut last: Vec<u8> = Vec::new();
-            while let Some(l) = it.next_log()? {
-                if last == l.name {
-                    continue;
-                }
-                last.clear();
-                last.extend_from_slice(l.name);
-                let theirs = linked && which == Which::Main && is_per_worktree(l.name);
-                if !theirs && gix_validate::reference::name_partial(l.name.as_bstr()).is_ok() {
-                    names.push(l.name.to_vec());
-                }
-            }
+            // In a linked worktree, the main stack's per-worktree reflogs are the main worktree's.
+            let theirs = |n: &[u8]| linked && which == Which::Main && is_per_worktree(n);
+            names.extend(log_names(stack, |n| !theirs(n))?);
         }
         let mut out: Vec<Vec<u8>> = names
             .iter()
@@ -275,8 +285,8 @@ impl Store {
         let mut own = Some(self.reflog_names()?);
         let mut out = Vec::new();
         let mut stacks = Stacks::open(self)?;
-        let worktrees = std::iter::once(None).chain(linked.into_iter().map(Some));
-        for id in worktrees {
+        // The main worktree (None), then the linked ones.
+        for id in std::iter::once(None).chain(linked.into_iter().map(Some)) {
             let (which, prefix) = match &id {
                 None if !self.is_linked_worktree() => {
                     out.extend(own.take().unwrap_or_default());
@@ -295,18 +305,8 @@ impl Store {
                 Err(Error::InvalidName { .. }) => continue,
                 Err(e) => return Err(e),
             };
-            let merged = stack.merged();
-            let mut it = merged.logs()?;
-            let mut last: Option<Vec<u8>> = None;
-            while let Some(l) = it.next_log()? {
-                if last.as_deref() == Some(l.name) {
-                    continue;
-                }
-                last = Some(l.name.to_vec());
-                if is_per_worktree(l.name) && gix_validate::reference::name_partial(l.name.as_bstr()).is_ok() {
-                    out.push([prefix.as_bytes(), l.name].concat());
-                }
-            }
+            let own = log_names(stack, is_per_worktree)?;
+            out.extend(own.into_iter().map(|n| [prefix.as_bytes(), &n].concat()));
         }
         Ok(out)
     }

@@ -321,8 +321,7 @@ impl Store {
                     continue;
                 }
                 let name = bulk.name(e);
-                for (k, _) in name.iter().enumerate().filter(|(_, &c)| c == b'/') {
-                    let parent = &name[..k];
+                for parent in super::leading_dirs(name) {
                     if free.contains(parent) {
                         continue;
                     }

@@ -345,12 +345,12 @@ impl Store {
                     });
                 }
                 // Parents sort before their children: check every prefix seen so far.
-                for (i, _) in r.name.iter().enumerate().filter(|(_, &c)| c == b'/') {
-                    if seen.contains(&r.name[..i]) {
+                for dir in super::leading_dirs(&r.name) {
+                    if seen.contains(dir) {
                         problems.push(Problem {
                             subject: r.name.to_str_lossy().into_owned(),
                             id: "refNameConflict",
-                            message: format!("'{}' exists", r.name[..i].to_str_lossy()),
+                            message: format!("'{}' exists", dir.to_str_lossy()),
                         });
                     }
                 }

@@ -458,6 +458,23 @@ pub(crate) fn is_root_ref_syntax(name: &[u8]) -> bool {
     name.iter().all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
 }
 
+/// The directories above a ref name, shortest first: `refs`, `refs/heads`
+/// for `refs/heads/main`. A ref may not exist where one of them does (a
+/// name conflict, git's "D/F conflict").
+///
+/// ```
+/// use reftable::store::leading_dirs;
+/// let dirs: Vec<&[u8]> = leading_dirs(b"refs/heads/main").collect();
+/// assert_eq!(dirs, [&b"refs"[..], b"refs/heads"]);
+/// assert_eq!(leading_dirs(b"HEAD").count(), 0);
+/// ```
+pub fn leading_dirs(name: &[u8]) -> impl Iterator<Item = &[u8]> {
+    name.iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b'/')
+        .map(move |(i, _)| &name[..i])
+}
+
 /// git's `refname_is_safe`: under `refs/` with no empty, `.` or `..`
 /// component after it (nothing that could leave `refs/` as a path), or of
 /// capitals and `_` only. git deletes, verifies and reads as they are only

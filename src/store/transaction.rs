@@ -466,8 +466,7 @@ impl<'s> Transaction<'s> {
                 vec![Which::Current, Which::Main]
             };
             let free = free_dirs.entry(own_only.then(|| which.clone())).or_default();
-            for (i, _) in name.iter().enumerate().filter(|(_, &c)| c == b'/') {
-                let parent = &name[..i];
+            for parent in super::leading_dirs(name) {
                 if free.contains(parent) {
                     continue;
                 }

@@ -10,6 +10,7 @@ use gix_ref::{FullName, Target};
 
 use reftable::store::batch::{Instruction, Instructions, OldValue};
 use reftable::store::bulk::{Bulk, Expect, Outcome};
+use reftable::store::leading_dirs;
 
 use crate::repo::Repo;
 use crate::Fatal;
@@ -469,7 +470,7 @@ impl<'r> Reads<'r> {
         let mut asked: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
         for n in names {
             asked.insert(n);
-            asked.extend(n.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| &n[..i]));
+            asked.extend(leading_dirs(n));
         }
         let (mut exists, mut first_below) = (std::collections::HashSet::new(), std::collections::HashMap::new());
         if repo.exact("refs".into()).is_some() {
@@ -480,7 +481,7 @@ impl<'r> Reads<'r> {
             if asked.contains(n) {
                 exists.insert(n.as_bstr().to_owned());
             }
-            for dir in n.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| &n[..i]) {
+            for dir in leading_dirs(n) {
                 if asked.contains(dir) && !first_below.contains_key(dir.as_bstr()) {
                     first_below.insert(dir.as_bstr().to_owned(), n.as_bstr().to_owned());
                 }
@@ -524,7 +525,7 @@ impl<'r> Reads<'r> {
 /// may be a directory above it, and none may lie below it.
 fn available(reads: &Reads<'_>, name: &BStr, extras: &std::collections::BTreeSet<&[u8]>) -> Result<(), Fatal> {
     let n = name.as_bytes();
-    for dir in n.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| &n[..i]) {
+    for dir in leading_dirs(n) {
         if reads.exists(dir.as_bstr())? {
             return Err(Fatal::msg(format!(
                 "'{}' exists; cannot create '{name}'",

@@ -323,7 +323,7 @@ impl Store {
     /// The stored name of `name` (namespace prefixed).
     pub(crate) fn ns_in(&self, name: &[u8]) -> Vec<u8> {
         match &self.namespace {
-            Some(ns) if !name.starts_with(b"main-worktree/") && !name.starts_with(b"worktrees/") => {
+            Some(ns) if !worktree::has_worktree_prefix(name) => {
                 let mut v = ns.clone();
                 v.extend_from_slice(name);
                 v
@@ -412,7 +412,7 @@ impl Store {
 /// The full names git tries for a partial name, in order.
 fn candidates(name: &[u8]) -> Vec<Vec<u8>> {
     let n = name.as_bstr();
-    if name.starts_with(b"refs/") || name.starts_with(b"main-worktree/") || name.starts_with(b"worktrees/") {
+    if name.starts_with(b"refs/") || worktree::has_worktree_prefix(name) {
         return vec![name.to_vec()];
     }
     let mut v = Vec::with_capacity(6);

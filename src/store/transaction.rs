@@ -438,7 +438,7 @@ impl<'s> Transaction<'s> {
                 Change::Update { log, .. } if log.mode == RefLog::AndReference && current.is_none() => {
                     created.insert((p.which.clone(), p.local.clone()));
                     let given: &[u8] = p.edit.name.as_bstr();
-                    if !given.starts_with(b"main-worktree/") && !given.starts_with(b"worktrees/") {
+                    if !super::worktree::has_worktree_prefix(given) {
                         in_view.insert((p.which.clone(), p.local.clone()));
                     }
                 }

@@ -52,6 +52,13 @@ pub(crate) fn linked_worktrees(common_dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Whether `name` is given with a worktree prefix (`main-worktree/…` or
+/// `worktrees/…`): it names a ref of that worktree, not one of the view
+/// the store reads in, and takes no namespace.
+pub(crate) fn has_worktree_prefix(name: &[u8]) -> bool {
+    name.starts_with(b"main-worktree/") || name.starts_with(b"worktrees/")
+}
+
 /// The stack holding `name` and the name within that stack.
 pub(crate) fn route(name: &[u8], linked: bool) -> (Which, &[u8]) {
     if let Some(rest) = name.strip_prefix(b"main-worktree/") {

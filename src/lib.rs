@@ -1,16 +1,56 @@
-//! Git's reftable reference storage for gitoxide applications.
+//! Git's reftable reference storage for gitoxide (`gix`) applications.
 //!
-//! Layers, lowest first; a layer only uses the ones below it:
-//! - [`format`]: records, blocks, and single tables (reader and writer).
+//! A gix application opens its repository as usual and asks this crate for
+//! the refs: [`Store::from_repo`] reads the repository's configuration
+//! (`reftable.*`, `core.logAllRefUpdates`, worktrees, namespace) and gives a
+//! store whose lookups, iteration, reflogs and transactions speak gix-ref's
+//! types (`FullName`, `Reference`, `RefEdit`, `log::Line`).
+//!
+//! ```no_run
+//! use gix_ref::transaction::{PreviousValue, RefEdit};
+//!
+//! // Open a repository, find HEAD.
+//! let repo = gix::open(".")?;
+//! let store = reftable::Store::from_repo(&repo)?;
+//! let head = store.find("HEAD")?;
+//! println!("HEAD -> {:?}", head.target);
+//!
+//! // List the branches (streamed, in name order).
+//! for branch in store.iter()?.prefixed(b"refs/heads/")? {
+//!     println!("{}", branch?.name);
+//! }
+//!
+//! // Write a branch in a transaction: one table, added atomically.
+//! let id = store.follow_to_object(&mut store.find("HEAD")?)?;
+//! let committer = repo.committer().expect("user.name and user.email")?;
+//! store
+//!     .transaction()
+//!     .prepare(
+//!         [RefEdit::update("refs/heads/topic".try_into()?, id, PreviousValue::MustNotExist, "branch: Created from HEAD")],
+//!         gix_lock::acquire::Fail::Immediately,
+//!     )?
+//!     .commit(Some(committer))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Code that must work on files and reftable repositories alike takes
+//! [`open`], which returns the right [`backend::RefStore`] for the repository.
+//!
+//! Below the store, re-exported from the `reftable-core` crate (which knows
+//! no gix), the file-format layers, lowest first:
+//! - [`format`](mod@format): records, blocks, and single tables (reader and writer).
 //! - [`merged`]: the merged view of several tables.
 //! - [`stack`]: `tables.list`, locking, atomic additions, compaction.
-//! - [`store`]: the gix-style reference store (the only layer that knows gix).
+//!
+//! Features: `sha256` (default) reads and writes SHA-256 repositories next to
+//! SHA-1 ones.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod format;
-pub mod merged;
-pub mod stack;
+/// The lower layers, from the `reftable-core` crate (no gix in them).
+pub use reftable_core as core;
+pub use reftable_core::{format, merged, stack};
+
 pub mod store;
 
 /// Backend traits over the reftable store and gix-ref's files store (see [`store::backend`]).

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use reftable::format::block::Block;
+use reftable_core::format::block::Block;
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the block size and where the file header ends

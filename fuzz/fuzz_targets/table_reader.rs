@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use reftable::format::Table;
+use reftable_core::format::Table;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(t) = Table::from_bytes("fuzz.ref", data.to_vec()) else { return };

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use reftable::store::batch::Instructions;
+use reftable_cli::stdin::Instructions;
 
 fuzz_target!(|data: &[u8]| {
     for z in [false, true] {

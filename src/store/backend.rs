@@ -208,7 +208,7 @@ impl RefStore for gix_ref::file::Store {
             let path = gix::path::from_bstr(name).map(|rel| self.common_dir_resolved().join(rel));
             if let Some(bytes) = path.ok().and_then(|p| std::fs::read(p).ok()) {
                 // gix-ref keeps its hash kind to itself: the content says it.
-                for kind in [gix_hash::Kind::Sha1, gix_hash::Kind::Sha256] {
+                for &kind in gix_hash::Kind::all() {
                     if let Ok(r) = gix_ref::file::loose::Reference::try_from_path(full.clone(), &bytes, kind) {
                         return Ok(Some(r.into()));
                     }
@@ -224,8 +224,13 @@ impl RefStore for gix_ref::file::Store {
         f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
     ) -> Result<(), BackendError> {
         let platform = self.iter()?;
-        let io =
-            |e: std::io::Error| -> BackendError { Error::Stack(crate::stack::Error::io(self.git_dir())(e)).into() };
+        let io = |source: std::io::Error| -> BackendError {
+            Error::Stack(crate::stack::Error::Io {
+                path: self.git_dir().to_owned(),
+                source,
+            })
+            .into()
+        };
         // gix-ref takes path-like prefixes: a trailing slash names a directory.
         let dir = prefix.to_str_lossy();
         let dir = dir.trim_end_matches('/');
@@ -251,8 +256,13 @@ impl RefStore for gix_ref::file::Store {
         f: &mut dyn FnMut(Reference) -> Result<bool, BackendError>,
     ) -> Result<(), BackendError> {
         let platform = self.iter()?;
-        let io =
-            |e: std::io::Error| -> BackendError { Error::Stack(crate::stack::Error::io(self.git_dir())(e)).into() };
+        let io = |source: std::io::Error| -> BackendError {
+            Error::Stack(crate::stack::Error::Io {
+                path: self.git_dir().to_owned(),
+                source,
+            })
+            .into()
+        };
         for r in platform.pseudo().map_err(io)? {
             if !f(r?)? {
                 break;

@@ -2,7 +2,6 @@
 //! reflogs with gix-ref's own types. This is the only layer that knows gix.
 
 pub mod backend;
-pub mod batch;
 pub mod bulk;
 mod error;
 mod iter;
@@ -96,6 +95,7 @@ impl std::fmt::Debug for Store {
 
 pub(crate) fn hash_id(kind: Kind) -> HashId {
     match kind {
+        #[cfg(feature = "sha256")]
         Kind::Sha256 => HashId::Sha256,
         _ => HashId::Sha1,
     }

@@ -43,7 +43,12 @@ impl Default for InitOptions {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |e| Error::Stack(stack::Error::io(path)(e))
+    move |source| {
+        Error::Stack(stack::Error::Io {
+            path: path.to_owned(),
+            source,
+        })
+    }
 }
 
 fn write(path: &Path, content: &[u8]) -> Result<(), Error> {
@@ -94,8 +99,8 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<PathBuf, Error> {
         "\tbare = false\n\tlogallrefupdates = true\n"
     };
     config += "[extensions]\n";
-    if opts.object_hash == Kind::Sha256 {
-        config += "\tobjectformat = sha256\n";
+    if opts.object_hash != Kind::Sha1 {
+        config += &format!("\tobjectformat = {}\n", opts.object_hash);
     }
     config += "\trefstorage = reftable\n";
     write(&git_dir.join("config"), config.as_bytes())?;
@@ -143,7 +148,13 @@ impl RepoConfig {
         match self.file.string("extensions.objectformat") {
             None => Ok(Kind::Sha1),
             Some(v) if v.eq_ignore_ascii_case(b"sha1") => Ok(Kind::Sha1),
+            #[cfg(feature = "sha256")]
             Some(v) if v.eq_ignore_ascii_case(b"sha256") => Ok(Kind::Sha256),
+            #[cfg(not(feature = "sha256"))]
+            Some(v) if v.eq_ignore_ascii_case(b"sha256") => Err(invalid(
+                "extensions.objectFormat",
+                String::from("sha256 repositories need the `sha256` feature of the reftable crate"),
+            )),
             Some(v) => Err(invalid("extensions.objectFormat", format!("unknown object format {v}"))),
         }
     }

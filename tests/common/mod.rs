@@ -97,9 +97,14 @@ pub fn git_stdin(dir: &Path, args: &[&str], input: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The committed fixtures directory.
+/// The committed fixtures directory: `fixtures/` at the top of the
+/// workspace, whichever crate's tests ask.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("fixtures"))
+        .find(|dir| dir.join("generate.sh").is_file())
+        .expect("the workspace's fixtures/ directory")
 }
 
 /// Copies a fixture repository into a temporary directory.

@@ -1,0 +1,217 @@
+//! Bad input on the way in: a `tables.list` with garbage or paths, a
+//! symlinked `reftable/` directory, ref names with control characters or
+//! `..`, enormous names and messages. Each is refused with a typed error,
+//! the stack is unchanged and nothing is written outside `reftable/`.
+
+#[path = "../../../tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix_ref::{FullName, Target};
+use reftable::store::{Error, Store};
+
+fn repo(tmp: &Path) -> (PathBuf, gix_hash::ObjectId) {
+    git_init(tmp, "repo", &["--ref-format=reftable"]);
+    let dir = tmp.join("repo");
+    git_out(&dir, &["commit", "-q", "--allow-empty", "-m", "c"]);
+    let id = git_out(&dir, &["rev-parse", "HEAD"]);
+    (dir, gix_hash::ObjectId::from_hex(id.trim().as_bytes()).unwrap())
+}
+
+/// Every file under `dir` with its content.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                todo.push(e.path());
+            } else if t.is_file() {
+                out.insert(e.path(), std::fs::read(e.path()).unwrap());
+            } else {
+                out.insert(e.path(), b"<link>".to_vec());
+            }
+        }
+    }
+    out
+}
+
+fn update(name: FullName, id: gix_hash::ObjectId, message: &str) -> RefEdit {
+    RefEdit {
+        change: Change::Update {
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: true,
+                message: message.into(),
+            },
+            expected: PreviousValue::Any,
+            new: Target::Object(id),
+        },
+        name,
+        deref: false,
+    }
+}
+
+fn apply(store: &Store, edits: Vec<RefEdit>) -> Result<(), Error> {
+    let sig = gix_actor::Signature {
+        name: "B".into(),
+        email: "b@example.com".into(),
+        time: gix_date::Time::new(1_700_000_000, 0),
+    };
+    let mut buf = gix_date::parse::TimeBuf::default();
+    store
+        .transaction()
+        .prepare(edits, gix_lock::acquire::Fail::Immediately)?
+        .commit(Some(sig.to_ref(&mut buf)))
+        .map(drop)
+}
+
+#[test]
+fn hostile_tables_list_is_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, id) = repo(tmp.path());
+    let list = dir.join(".git/reftable/tables.list");
+    let good = std::fs::read(&list).unwrap();
+    let table = String::from_utf8(good.clone())
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let contents: Vec<Vec<u8>> = vec![
+        b"\x00\x01\x02garbage\xff\xfe\n".to_vec(),
+        b"../x\n".to_vec(),
+        format!("{table}\n../../outside.ref\n").into_bytes(),
+        b"sub/0x000000000001-0x000000000001-00000000.ref\n".to_vec(),
+        b"/etc/passwd\n".to_vec(),
+        b"..\n".to_vec(),
+        b"a\\b.ref\n".to_vec(),
+        b"tables.list\n".to_vec(),
+        b"0x000000000001-0x000000000002-deadbeef.ref\n".to_vec(),
+        format!("{table}\n{table}.lock\n").into_bytes(),
+    ];
+    for content in contents {
+        std::fs::write(&list, &content).unwrap();
+        let before = tree(tmp.path());
+        let what = String::from_utf8_lossy(&content).into_owned();
+        let err = match Store::at(&dir.join(".git"), gix_hash::Kind::Sha1) {
+            Err(e) => e,
+            Ok(store) => {
+                let e = store.try_find("refs/heads/main").err();
+                let w = apply(&store, vec![update("refs/heads/x".try_into().unwrap(), id, "m")]).err();
+                e.or(w).unwrap_or_else(|| panic!("{what:?} accepted"))
+            }
+        };
+        let msg = err.to_string();
+        assert!(msg.contains("tables.list") || msg.contains(".ref"), "{what:?}: {msg}");
+        assert!(tree(tmp.path()) == before, "{what:?}: files changed");
+        // The command: a fatal error, not a panic.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reftable"))
+            .args(["-C", dir.to_str().unwrap(), "show-ref"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(128), "{what:?}");
+    }
+    std::fs::write(&list, good).unwrap();
+    git_out(&dir, &["refs", "verify"]);
+}
+
+#[test]
+fn a_symlinked_stack_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, id) = repo(tmp.path());
+    let outside = tmp.path().join("outside");
+    std::fs::rename(dir.join(".git/reftable"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join(".git/reftable")).unwrap();
+    let before = tree(&outside);
+    match Store::at(&dir.join(".git"), gix_hash::Kind::Sha1) {
+        Err(Error::Stack(reftable::stack::Error::Symlink { path })) => assert!(path.ends_with("reftable")),
+        other => panic!("expected a symlink error, got {other:?}"),
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reftable"))
+        .args([
+            "-C",
+            dir.to_str().unwrap(),
+            "update-ref",
+            "refs/heads/x",
+            &id.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(128));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
+    assert!(tree(&outside) == before, "nothing written through the link");
+}
+
+#[test]
+fn bad_ref_names_and_enormous_input_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, id) = repo(tmp.path());
+    let store = Store::at(&dir.join(".git"), gix_hash::Kind::Sha1).unwrap();
+    let before = tree(tmp.path());
+    let names = [
+        "refs/heads/a\u{1}b",
+        "refs/heads/a\u{7f}b",
+        "refs/heads/a\nb",
+        "refs/heads/a\tb",
+        "refs/heads/a..b",
+        "refs/heads/../../x",
+        "../x",
+        "refs/heads/x.lock",
+        "refs/heads/a b",
+        "refs/heads/a:b",
+        "refs/heads/a~1",
+        "refs/heads/",
+        "refs//heads",
+    ];
+    for n in names {
+        // gix refuses to build the name; the store refuses it even if it were built.
+        assert!(FullName::try_from(n).is_err(), "{n:?} is a valid FullName?");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reftable"))
+            .args(["-C", dir.to_str().unwrap(), "update-ref", n, &id.to_string()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(128), "{n:?}");
+        let g = git(&dir).args(["update-ref", n, &id.to_string()]).output().unwrap();
+        assert_eq!(g.status.code(), Some(128), "git accepts {n:?}?");
+    }
+    // Enormous names: longer than a block holds. A typed error, nothing written.
+    let huge = format!("refs/heads/{}", "n".repeat(8000));
+    let after_sym = tree(tmp.path());
+    match apply(&store, vec![update(huge.as_str().try_into().unwrap(), id, "m")]) {
+        Err(e) => assert!(e.to_string().contains("does not fit"), "{}", &e.to_string()[..80]),
+        Ok(()) => panic!("an 8,000-byte name was written"),
+    }
+    assert!(tree(tmp.path()) == after_sym, "a failed write changed files");
+    // An enormous message: git keeps half a block of it (2,048 bytes with the
+    // default 4 KiB blocks) so that the log record fits; so do we.
+    let message = "m".repeat(100_000);
+    apply(
+        &store,
+        vec![update("refs/heads/long".try_into().unwrap(), id, &message)],
+    )
+    .unwrap();
+    git(&dir)
+        .args([
+            "update-ref",
+            "--create-reflog",
+            "-m",
+            &message,
+            "refs/heads/long-git",
+            &id.to_string(),
+        ])
+        .status()
+        .unwrap();
+    let ours = git_out(&dir, &["reflog", "show", "--format=%gs", "refs/heads/long"]);
+    let theirs = git_out(&dir, &["reflog", "show", "--format=%gs", "refs/heads/long-git"]);
+    assert_eq!(ours.trim().len(), 2048);
+    assert!(ours == theirs);
+    git_out(&dir, &["refs", "verify"]);
+    assert!(before.len() <= tree(tmp.path()).len());
+}

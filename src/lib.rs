@@ -51,9 +51,31 @@
 pub use reftable_core as core;
 pub use reftable_core::{format, merged, stack};
 
+pub mod name;
 pub mod store;
 
-/// Backend traits over the reftable store and gix-ref's files store (see [`store::backend`]).
+/// What git does to reflog entries before it writes them: messages
+/// normalised, zone offsets as `±hhmm`.
+pub mod reflog {
+    pub use crate::store::reflog::{normalize_reflog_message, seconds_to_tz};
+}
+
+/// Backend traits: one interface over the reftable [`Store`] and gix-ref's
+/// files store, so a gix program works unchanged on both kinds of
+/// repository. Errors are `gix_error::Error`, as gix-ref returns them; the
+/// reftable side's typed [`store::Error`] can be recovered with
+/// `err.downcast_any_ref::<reftable::store::Error>()`.
+///
+/// ```no_run
+/// let repo = gix::open(".")?;
+/// let refs = reftable::backend::open(&repo)?; // files or reftable, as the repository says
+/// let head = refs.find_ref("HEAD".into())?;
+/// refs.for_each_ref("refs/heads/".into(), &mut |r| {
+///     println!("{}", r.name);
+///     Ok(true)
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub mod backend {
     pub use crate::store::backend::*;
 }

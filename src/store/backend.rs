@@ -1,8 +1,5 @@
-//! Backend traits: one interface over the reftable [`Store`] and gix-ref's
-//! files store, so a gix program works unchanged on both kinds of
-//! repository. Errors are `gix_error::Error`, as gix-ref returns them; the
-//! reftable side's typed [`Error`] can be recovered with
-//! `err.downcast_any_ref::<reftable::store::Error>()`.
+//! Backend traits over the reftable [`Store`] and gix-ref's files store,
+//! public as `reftable::backend`.
 
 use gix_hash::ObjectId;
 use gix_ref::bstr::{BStr, ByteSlice};

@@ -23,7 +23,7 @@ impl Iterator for ReflogIter {
 /// space, line feeds included, become one space; none at either end.
 ///
 /// ```
-/// # use reftable::store::normalize_reflog_message;
+/// # use reftable::reflog::normalize_reflog_message;
 /// assert_eq!(normalize_reflog_message(b"  line1\n\tline2  \n"), b"line1 line2");
 /// ```
 pub fn normalize_reflog_message(msg: &[u8]) -> Vec<u8> {
@@ -55,8 +55,8 @@ pub(crate) fn tz_to_seconds(tz: i16) -> i32 {
 /// form reftable log records and git's date code use.
 ///
 /// ```
-/// assert_eq!(reftable::store::seconds_to_tz(-7 * 3600), -700);
-/// assert_eq!(reftable::store::seconds_to_tz(5400), 130);
+/// assert_eq!(reftable::reflog::seconds_to_tz(-7 * 3600), -700);
+/// assert_eq!(reftable::reflog::seconds_to_tz(5400), 130);
 /// ```
 pub fn seconds_to_tz(offset: i32) -> i16 {
     let abs = offset.unsigned_abs();

@@ -27,8 +27,8 @@ pub(crate) enum Which {
 /// `refs/rewritten/`.
 ///
 /// ```
-/// assert!(reftable::store::is_per_worktree(b"HEAD"));
-/// assert!(!reftable::store::is_per_worktree(b"refs/heads/main"));
+/// assert!(reftable::name::is_per_worktree(b"HEAD"));
+/// assert!(!reftable::name::is_per_worktree(b"refs/heads/main"));
 /// ```
 pub fn is_per_worktree(name: &[u8]) -> bool {
     // git's is_root_ref_syntax: `HEAD`, `ORIG_HEAD`, … (other names outside

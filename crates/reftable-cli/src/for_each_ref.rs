@@ -530,7 +530,7 @@ impl<'a> Ctx<'a> {
             return false;
         }
         let Ok(g) = self.repo.gix() else { return false };
-        let dir = if reftable::store::is_per_worktree(name.as_bytes()) {
+        let dir = if reftable::name::is_per_worktree(name.as_bytes()) {
             g.git_dir()
         } else {
             g.common_dir()
@@ -899,7 +899,7 @@ pub fn run(repo: &Repo, mut a: Args, out: &mut dyn Write) -> Result<i32, Fatal> 
             if name.starts_with("refs/") {
                 return false;
             }
-            if reftable::store::is_root_ref(name.as_bytes()) {
+            if reftable::name::is_root_ref(name.as_bytes()) {
                 roots.push(r);
             }
             true
@@ -1095,14 +1095,14 @@ fn cmp_icase(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// The root refs of a files repository: files in its git directory named
-/// as [`reftable::store::is_root_ref`] wants, read as refs, in name order.
+/// as [`reftable::name::is_root_ref`] wants, read as refs, in name order.
 fn root_ref_files(repo: &Repo) -> Vec<Reference> {
     let Ok(g) = repo.gix() else { return Vec::new() };
     let mut names: Vec<String> = std::fs::read_dir(g.git_dir())
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| reftable::store::is_root_ref(n.as_bytes()))
+        .filter(|n| reftable::name::is_root_ref(n.as_bytes()))
         .collect();
     names.sort();
     names.iter().filter_map(|n| repo.exact(n.as_str().into())).collect()

@@ -301,7 +301,7 @@ fn files_reflog_names(repo: &gix::Repository) -> Vec<Vec<u8>> {
                     }
                 }
                 let c = b.next().expect("peeked");
-                if !reftable::store::is_per_worktree(&c) {
+                if !reftable::name::is_per_worktree(&c) {
                     out.push(c);
                 }
             }

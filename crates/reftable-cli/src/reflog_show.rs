@@ -474,7 +474,7 @@ fn walk_for(repo: &Repo, arg: &str) -> Result<Option<Walk>, Fatal> {
                 let t = lines[0].signature.time;
                 let when = date::show(
                     t.seconds.max(0) as u64,
-                    i64::from(reftable::store::seconds_to_tz(t.offset)),
+                    i64::from(reftable::reflog::seconds_to_tz(t.offset)),
                     &DateMode {
                         kind: DateFormat::Rfc,
                         local: false,
@@ -523,7 +523,7 @@ impl Entry<'_> {
             let t = self.line().signature.time;
             date::show(
                 t.seconds.max(0) as u64,
-                i64::from(reftable::store::seconds_to_tz(t.offset)),
+                i64::from(reftable::reflog::seconds_to_tz(t.offset)),
                 date_mode,
             )?
         } else {

@@ -324,7 +324,7 @@ impl Repo {
         self.refs
             .for_each_entry(prefix.into(), &mut |r| {
                 if let RefEntry::Broken(n) = &r {
-                    if !reftable::store::refname_is_safe(n) && walked.iter().any(|w| n.starts_with(w.as_bytes())) {
+                    if !reftable::name::refname_is_safe(n) && walked.iter().any(|w| n.starts_with(w.as_bytes())) {
                         dangerous = Some(n.to_str_lossy().into_owned());
                         return Ok(false);
                     }

@@ -239,7 +239,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         for name in &a.patterns {
             // A dangling symref is not a valid ref either.
             // git reads `refs/…` and root refs (upper case and `_`) only.
-            let found = reftable::store::refname_is_safe(name.as_bytes())
+            let found = reftable::name::refname_is_safe(name.as_bytes())
                 .then(|| repo.exact(name.as_str().into()))
                 .flatten()
                 .and_then(|r| Some((repo.resolve(&r)?, r)));

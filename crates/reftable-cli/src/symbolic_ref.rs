@@ -89,7 +89,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
                     log: LogChange {
                         mode: RefLog::AndReference,
                         force_create_reflog: false,
-                        message: reftable::store::normalize_reflog_message(
+                        message: reftable::reflog::normalize_reflog_message(
                             a.message.unwrap_or_default().as_bytes(),
                         )
                         .into(),

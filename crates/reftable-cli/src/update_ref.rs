@@ -8,8 +8,8 @@ use gix_ref::bstr::{BStr, BString, ByteSlice};
 use gix_ref::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix_ref::{FullName, Target};
 
+use reftable::name::leading_dirs;
 use reftable::store::bulk::{Bulk, Expect, Outcome};
-use reftable::store::leading_dirs;
 use reftable_cli::stdin::{Instruction, Instructions, OldValue};
 
 use crate::repo::Repo;
@@ -48,8 +48,7 @@ fn refusing(name: &str) -> String {
 /// A name to delete or verify: a valid one (git's `invalid ref format`
 /// otherwise) that git's transaction takes without a new value.
 fn safe_full_name(name: &str) -> Result<FullName, Fatal> {
-    if !reftable::store::refname_is_safe(name.as_bytes()) && gix_validate::reference::name_partial(name.into()).is_ok()
-    {
+    if !reftable::name::refname_is_safe(name.as_bytes()) && gix_validate::reference::name_partial(name.into()).is_ok() {
         return Err(Fatal::msg(refusing(name)));
     }
     full_name(name)
@@ -709,7 +708,7 @@ pub fn run(repo: &Repo, a: Args, out: &mut dyn Write) -> Result<i32, Fatal> {
         expect: Vec::new(),
         touched: Vec::new(),
         // As git keeps it (the files backend gets it so too).
-        message: String::from_utf8_lossy(&reftable::store::normalize_reflog_message(
+        message: String::from_utf8_lossy(&reftable::reflog::normalize_reflog_message(
             a.message.as_deref().unwrap_or_default().as_bytes(),
         ))
         .into_owned(),

@@ -51,6 +51,7 @@
 pub use reftable_core as core;
 pub use reftable_core::{format, merged, stack};
 
+pub mod interrupt;
 pub mod name;
 pub mod store;
 

@@ -196,8 +196,9 @@ impl Store {
         {
             opts.stack.auto_compaction_factor = v as u8;
         }
-        if let Some(v) = config.integer("reftable.lockTimeout").filter(|&v| v >= -1) {
-            opts.stack.lock_timeout_ms = v;
+        // git's meaning: 0 tries once, a negative value waits forever.
+        if let Some(v) = config.integer("reftable.lockTimeout") {
+            opts.stack.lock_timeout_ms = v.max(-1);
         }
         // As git's reftable backend: GIT_TEST_REFTABLE_AUTOCOMPACTION=false disables auto-compaction.
         if let Some(v) = std::env::var_os("GIT_TEST_REFTABLE_AUTOCOMPACTION") {
@@ -264,6 +265,7 @@ impl Store {
             hash: hash_id(object_hash),
             ..opts.stack.write
         };
+        crate::interrupt::watch_gix();
         let main = Stack::open(&common_dir.join("reftable"), opts.stack)?;
         let worktree = if linked {
             Some(Mutex::new(Stack::open(&git_dir.join("reftable"), opts.stack)?))

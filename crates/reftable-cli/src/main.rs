@@ -109,6 +109,9 @@ struct Cli {
     /// Run as if started in <path>.
     #[arg(short = 'C', global = true)]
     dir: Option<PathBuf>,
+    /// Set a configuration value for this command (`-c <name>=<value>`, as git's).
+    #[arg(short = 'c', value_name = "name>=<value", action = clap::ArgAction::Append)]
+    config: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -174,6 +177,7 @@ enum Command {
 
 fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
     let dir = cli.dir.as_deref();
+    repo::set_config_overrides(cli.config);
     // The repository is not dropped: the process ends right after, and the
     // kernel unmaps the tables and closes their files at exit at once,
     // where dropping would unmap them one by one (a few percent of a short
@@ -246,8 +250,8 @@ fn subcommand_index(args: &[std::ffi::OsString]) -> usize {
     let mut i = 1;
     while let Some(a) = args.get(i).map(|a| a.as_encoded_bytes()) {
         match a {
-            b"-C" => i += 2,
-            _ if a.starts_with(b"-C") => i += 1,
+            b"-C" | b"-c" => i += 2,
+            _ if a.starts_with(b"-C") || a.starts_with(b"-c") => i += 1,
             _ => break,
         }
     }
@@ -301,9 +305,11 @@ fn parse_quick_matches() -> Option<clap::ArgMatches> {
         .global(true)
         .action(clap::ArgAction::Set)
         .value_parser(clap::value_parser!(PathBuf));
+    let config = clap::Arg::new("config").short('c').action(clap::ArgAction::Append);
     clap::Command::new("reftable")
         .args_override_self(true)
         .arg(dir)
+        .arg(config)
         .subcommand(git_style(sub))
         .subcommand_required(true)
         .try_get_matches_from(args)
@@ -317,6 +323,11 @@ fn subcommand_matches(name: &str) -> Option<&'static clap::ArgMatches> {
 }
 
 fn main() -> ExitCode {
+    // As git's tempfile.c: a termination signal removes the lock files and
+    // temporary tables in flight, then ends the process as the signal would.
+    if let Err(e) = reftable::interrupt::setup() {
+        eprintln!("warning: cannot install signal handlers: {e}");
+    }
     let parsed = match parse_quick() {
         Some(cli) => Ok(cli),
         None => parse_full(),

@@ -39,19 +39,41 @@ pub struct Repo {
     replace_base: std::cell::OnceCell<Option<String>>,
 }
 
+/// The command line's `-c <name>=<value>`, as gix's command-line overrides.
+static CONFIG_OVERRIDES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Records the `-c` values of the command line (once, before a repository is opened).
+pub fn set_config_overrides(values: Vec<String>) {
+    let _ = CONFIG_OVERRIDES.set(values);
+}
+
+fn config_overrides() -> &'static [String] {
+    CONFIG_OVERRIDES.get().map_or(&[], Vec::as_slice)
+}
+
 fn open_gix(dir: Option<&Path>) -> Result<gix::Repository, Fatal> {
     let cwd = match dir {
         Some(d) => d.to_owned(),
         None => std::env::current_dir().map_err(|e| Fatal::msg(format!("cannot read the current directory: {e}")))?,
     };
+    let with_overrides = |o: gix::open::Options| o.cli_overrides(config_overrides().iter().map(String::as_str));
     match std::env::var_os("GIT_DIR") {
         Some(gd) => {
             let gd = PathBuf::from(gd);
             let gd = if gd.is_absolute() { gd } else { cwd.join(gd) };
-            gix::open(&gd).map_err(|e| Fatal::msg(format!("not a git repository: '{}': {e}", gd.display())))
+            gix::open_opts(&gd, with_overrides(gix::open::Options::default()))
+                .map_err(|e| Fatal::msg(format!("not a git repository: '{}': {e}", gd.display())))
         }
-        None => gix::discover(&cwd)
-            .map_err(|_| Fatal::msg("not a git repository (or any of the parent directories): .git".to_string())),
+        None => {
+            use gix::sec::trust::DefaultForLevel as _;
+            let trust = gix::sec::trust::Mapping {
+                full: with_overrides(gix::open::Options::default_for_level(gix::sec::Trust::Full)),
+                reduced: with_overrides(gix::open::Options::default_for_level(gix::sec::Trust::Reduced)),
+            };
+            gix::ThreadSafeRepository::discover_opts(&cwd, Default::default(), trust)
+                .map(gix::Repository::from)
+                .map_err(|_| Fatal::msg("not a git repository (or any of the parent directories): .git".to_string()))
+        }
     }
 }
 
@@ -110,7 +132,7 @@ fn quick_store(dir: Option<&Path>) -> Option<Quick> {
         "GIT_OBJECT_DIRECTORY",
         "GIT_REF_FORMAT",
     ];
-    if ENV.iter().any(|v| std::env::var_os(v).is_some()) {
+    if ENV.iter().any(|v| std::env::var_os(v).is_some()) || !config_overrides().is_empty() {
         return None;
     }
     let dir = match dir {

@@ -35,6 +35,7 @@
 #![deny(unsafe_code)]
 
 pub mod format;
+pub mod interrupt;
 pub mod merged;
 pub mod stack;
 

@@ -64,6 +64,10 @@ pub enum Error {
         /// The stack's next update index.
         next: u64,
     },
+    /// The process was asked to stop ([`crate::interrupt::trigger`], or the
+    /// flag it watches); what the write had made was removed.
+    #[error("interrupted")]
+    Interrupted,
     /// The writer refused a record.
     #[error(transparent)]
     Write(#[from] crate::format::WriteError),

@@ -19,6 +19,8 @@ pub struct LockFile {
     lock: PathBuf,
     file: Option<File>,
     held: bool,
+    /// Removed by a signal's handler too, as git's lock files.
+    registered: crate::interrupt::Registered,
 }
 
 impl LockFile {
@@ -30,15 +32,25 @@ impl LockFile {
         let mut lock = path.as_os_str().to_owned();
         lock.push(".lock");
         let lock = PathBuf::from(lock);
+        let mut registered = crate::interrupt::prepare(&lock);
         let mut remaining = timeout_ms;
         let (mut n, mut multiplier) = (1i64, 1i64);
         loop {
+            let creating = crate::interrupt::Creating::begin();
             let opened = super::fault::check(super::fault::Op::Create)
                 .and_then(|()| OpenOptions::new().write(true).create_new(true).open(&lock));
+            let active = opened.is_ok() && registered.activate();
+            drop(creating);
             match opened {
                 Ok(file) => {
+                    if !active {
+                        drop(file);
+                        let _ = std::fs::remove_file(&lock);
+                        return Err(Error::Interrupted);
+                    }
                     let l = LockFile {
                         target: path.to_owned(),
+                        registered,
                         lock: lock.clone(),
                         file: Some(file),
                         held: true,
@@ -99,6 +111,7 @@ impl LockFile {
             .and_then(|()| std::fs::rename(&self.lock, &self.target))
             .map_err(io)?;
         self.held = false;
+        self.registered.release();
         Ok(())
     }
 }
@@ -109,17 +122,24 @@ impl Drop for LockFile {
             self.file = None;
             let _ = std::fs::remove_file(&self.lock);
         }
+        self.registered.release();
     }
 }
 
-#[cfg(unix)]
 pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(Error::io(path))
+    chmod(path, mode).map_err(Error::io(path))
 }
 
+/// Sets a file's permission bits (`core.sharedRepository`).
+#[cfg(unix)]
+pub(crate) fn chmod(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+/// Windows has no permission bits of that kind: the ACL the directory gives.
 #[cfg(not(unix))]
-pub(crate) fn set_mode(_path: &Path, _mode: u32) -> Result<(), Error> {
+pub(crate) fn chmod(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 

@@ -431,10 +431,15 @@ impl Stack {
         // creating the file failed).
         let named = |e: Error, sink: &Sink| match e {
             Error::Write(format::WriteError::Io(source))
-            | Error::Format(format::Error::Write(format::WriteError::Io(source))) => Error::Io {
-                path: sink.path().unwrap_or(&self.dir).to_owned(),
-                source,
-            },
+            | Error::Format(format::Error::Write(format::WriteError::Io(source))) => {
+                if is_interrupt(&source) {
+                    return Error::Interrupted;
+                }
+                Error::Io {
+                    path: sink.path().unwrap_or(&self.dir).to_owned(),
+                    source,
+                }
+            }
             e => e,
         };
         if let Err(e) = write(&mut w) {
@@ -442,6 +447,7 @@ impl Stack {
         }
         let before = w.get_ref().path().unwrap_or(&self.dir).to_owned();
         let (out, stats) = w.finish().map_err(|e| match e {
+            format::WriteError::Io(source) if is_interrupt(&source) => Error::Interrupted,
             format::WriteError::Io(source) => Error::Io { path: before, source },
             e => Error::Write(e),
         })?;
@@ -489,7 +495,7 @@ impl Stack {
         let name = table_name(p.min, p.max);
         let path = self.dir.join(&name);
         fault::check(Op::Rename).map_err(Error::io(&path))?;
-        tmp.persist_noclobber(&path).map_err(|e| Error::io(&path)(e.error))?;
+        tmp.persist_noclobber(&path).map_err(Error::io(&path))?;
         Ok(name)
     }
 
@@ -501,6 +507,11 @@ impl Stack {
         }
         lock.commit(&buf, self.opts.fsync)
     }
+}
+
+/// Whether a write failed because the process was asked to stop (the sink's own error).
+fn is_interrupt(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::Other && e.to_string() == sink::INTERRUPTED
 }
 
 fn pin_of(file: File) -> Option<ListPin> {

@@ -16,6 +16,9 @@ use tempfile::NamedTempFile;
 
 use super::fault::{self, Op};
 
+/// The message of the error a write stopped by an interrupt fails with.
+pub(super) const INTERRUPTED: &str = "interrupted";
+
 /// Buffer size of table files.
 const FILE_BUFFER: usize = 64 * 1024;
 
@@ -25,7 +28,7 @@ pub struct Sink {
     mem: Vec<u8>,
     /// Bytes beyond which the table moves to a file.
     spill_at: usize,
-    file: Option<(NamedTempFile, BufWriter<fault::Checked<File>>)>,
+    file: Option<(TempTable, BufWriter<fault::Checked<File>>)>,
     dir: PathBuf,
     prefix: String,
     mode: Option<u32>,
@@ -37,7 +40,66 @@ pub(super) enum Written {
     /// Never left memory.
     Memory(Vec<u8>),
     /// In a temporary file in the stack directory (removed on drop).
-    File(NamedTempFile),
+    File(TempTable),
+}
+
+/// A temporary table file: removed when dropped, and by
+/// [`remove_registered_files`](crate::interrupt::remove_registered_files)
+/// when a signal ends the process first.
+#[derive(Debug)]
+pub(super) struct TempTable {
+    // Dropped in this order: the file is removed, then unregistered.
+    tmp: NamedTempFile,
+    registered: crate::interrupt::Registered,
+}
+
+impl TempTable {
+    /// Creates `{prefix}.temp.XXXXXX` in `dir`, 0666 less the umask (git's
+    /// mode for tables; tempfile's default would be 0600).
+    fn create(dir: &Path, prefix: &str) -> io::Result<TempTable> {
+        let mut registered = None;
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("{prefix}.temp."))
+            .rand_bytes(6)
+            .make_in(dir, |path| {
+                let mut r = crate::interrupt::prepare(path);
+                let mut options = std::fs::OpenOptions::new();
+                options.read(true).write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
+                let creating = crate::interrupt::Creating::begin();
+                let file = options.open(path);
+                let active = file.is_ok() && r.activate();
+                drop(creating);
+                let file = file?;
+                if !active {
+                    drop(file);
+                    let _ = std::fs::remove_file(path);
+                    return Err(io::Error::other("interrupted by a signal"));
+                }
+                registered = Some(r);
+                Ok(file)
+            })?;
+        let registered = registered.ok_or_else(|| io::Error::other("temporary table not created"))?;
+        Ok(TempTable { tmp, registered })
+    }
+
+    /// Where the file is.
+    pub(super) fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The open file.
+    pub(super) fn as_file(&self) -> &File {
+        self.tmp.as_file()
+    }
+
+    /// Renames the file to `path`, which must not exist.
+    pub(super) fn persist_noclobber(mut self, path: &Path) -> io::Result<()> {
+        self.tmp.persist_noclobber(path).map_err(|e| e.error)?;
+        self.registered.release();
+        Ok(())
+    }
 }
 
 impl Sink {
@@ -66,14 +128,9 @@ impl Sink {
 
     fn spill(&mut self) -> io::Result<()> {
         fault::check(Op::Create)?;
-        // 0666 less the umask, as git's tables (tempfile's default would be 0600).
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!("{}.temp.", self.prefix))
-            .rand_bytes(6)
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
-            .tempfile_in(&self.dir)?;
+        let tmp = TempTable::create(&self.dir, &self.prefix)?;
         if let Some(mode) = self.mode {
-            std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+            super::lock::chmod(tmp.path(), mode)?;
         }
         let mut out = BufWriter::with_capacity(FILE_BUFFER, fault::Checked(tmp.as_file().try_clone()?));
         out.write_all(&self.mem)?;
@@ -96,7 +153,7 @@ impl Sink {
 
 impl Sink {
     /// As [`finish`](Self::finish), into a file even if the table fits in memory.
-    pub(super) fn into_file(mut self) -> io::Result<NamedTempFile> {
+    pub(super) fn into_file(mut self) -> io::Result<TempTable> {
         if self.file.is_none() {
             self.spill()?;
         }
@@ -109,6 +166,11 @@ impl Sink {
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // A block at a time: long writes (compaction, large additions) stop
+        // here when the process is asked to (see `crate::interrupt`).
+        if crate::interrupt::is_triggered() {
+            return Err(io::Error::other(INTERRUPTED));
+        }
         if self.file.is_none() && self.mem.len() + buf.len() > self.spill_at {
             self.spill()?;
         }

@@ -22,7 +22,7 @@ pub use name_arg::AsName;
 pub use reflog::ReflogIter;
 pub(crate) use reflog::{normalize_reflog_message, seconds_to_tz};
 pub use repo::{init, migrate, InitOptions, MigrateReport, RefFormat};
-pub use transaction::Transaction;
+pub use transaction::{lock_fail_mode, Transaction};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -230,6 +230,26 @@ impl Store {
             reason: e.to_string(),
         })?);
         Ok(store)
+    }
+
+    /// How long transactions should wait for a held lock, as the store was
+    /// configured (`reftable.lockTimeout`, git's 100 ms by default; 0 tries
+    /// once, negative waits forever): the mode to hand to
+    /// [`Transaction::prepare`] and [`apply_bulk`](Store::apply_bulk) for
+    /// git's behaviour, as gix hands `core.filesRefLockTimeout` to the files store.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let git_dir = reftable::init(dir.path(), &Default::default())?;
+    /// let store = reftable::Store::at(&git_dir, gix_hash::Kind::Sha1)?;
+    /// assert_eq!(
+    ///     store.lock_fail_mode(),
+    ///     gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100))
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lock_fail_mode(&self) -> gix_lock::acquire::Fail {
+        transaction::lock_fail_mode(self.opts.stack.lock_timeout_ms)
     }
 
     /// Whether transactions check that new objects exist (and peel tags):

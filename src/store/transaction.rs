@@ -164,11 +164,32 @@ impl Store {
     }
 }
 
-/// git's lock timeout for a gix lock-failure mode (0: fail at once).
+/// git's lock timeout for a gix lock-failure mode (0: fail at once, -1:
+/// wait forever, which `Duration::MAX` and anything beyond `i64::MAX` ms mean).
 pub(crate) fn lock_timeout_ms(mode: gix_lock::acquire::Fail) -> i64 {
     match mode {
         gix_lock::acquire::Fail::Immediately => 0,
-        gix_lock::acquire::Fail::AfterDurationWithBackoff(d) => d.as_millis().min(i64::MAX as u128) as i64,
+        gix_lock::acquire::Fail::AfterDurationWithBackoff(d) => i64::try_from(d.as_millis()).unwrap_or(-1),
+    }
+}
+
+/// The gix lock-failure mode for one of git's lock timeouts in milliseconds
+/// (`reftable.lockTimeout`, `core.filesRefLockTimeout`): 0 tries once, a
+/// negative value waits forever.
+///
+/// ```
+/// use gix_lock::acquire::Fail;
+/// use std::time::Duration;
+/// assert_eq!(reftable::store::lock_fail_mode(0), Fail::Immediately);
+/// assert_eq!(reftable::store::lock_fail_mode(1500), Fail::AfterDurationWithBackoff(Duration::from_millis(1500)));
+/// assert_eq!(reftable::store::lock_fail_mode(-1), Fail::AfterDurationWithBackoff(Duration::MAX));
+/// ```
+pub fn lock_fail_mode(timeout_ms: i64) -> gix_lock::acquire::Fail {
+    use gix_lock::acquire::Fail;
+    match u64::try_from(timeout_ms) {
+        Ok(0) => Fail::Immediately,
+        Ok(ms) => Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(ms)),
+        Err(_) => Fail::AfterDurationWithBackoff(std::time::Duration::MAX),
     }
 }
 

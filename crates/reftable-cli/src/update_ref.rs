@@ -388,7 +388,7 @@ impl Batch<'_> {
                 }
             }
         }
-        let lock = lock_mode();
+        let lock = lock_mode(self.repo);
         let prepared = self
             .repo
             .refs
@@ -659,14 +659,24 @@ fn check_expected(repo: &Repo, expect: &[Expectation]) -> Result<(), Fatal> {
     Ok(())
 }
 
-/// How long to wait for a held lock, as git's default (100 ms).
-fn lock_mode() -> gix_lock::acquire::Fail {
-    gix_lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(100))
+/// How long to wait for a held lock, as git configures it:
+/// `reftable.lockTimeout` (the store's), `core.filesRefLockTimeout` for files
+/// repositories; 100 ms by default.
+fn lock_mode(repo: &Repo) -> gix_lock::acquire::Fail {
+    if let Some(store) = repo.refs.as_reftable() {
+        return store.lock_fail_mode();
+    }
+    let ms = repo
+        .gix()
+        .ok()
+        .and_then(|r| r.config_snapshot().integer("core.filesRefLockTimeout"))
+        .unwrap_or(100);
+    reftable::store::lock_fail_mode(ms)
 }
 
 pub(crate) fn apply(repo: &Repo, edits: Vec<RefEdit>) -> Result<(), Fatal> {
     let committer = crate::ident::committer(repo.gix()?)?;
-    let lock = lock_mode();
+    let lock = lock_mode(repo);
     repo.refs
         .apply(edits, lock, committer.as_ref().map(|c| c.to_ref()))
         .map(drop)
@@ -945,7 +955,7 @@ fn stdin_lines(batch: &mut Batch<'_>, out: &mut dyn Write) -> Result<(), Fatal> 
             batch.push_edits(b.into_edits());
         } else {
             let committer = crate::ident::committer(repo.gix()?)?;
-            let lock = lock_mode();
+            let lock = lock_mode(repo);
             let store = repo.refs.as_reftable().expect("bulk only on reftable");
             let spin = crate::progress::spinner("Committing");
             let res = store.apply_bulk(b, lock, committer.as_ref().map(|c| c.to_ref()));

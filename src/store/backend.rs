@@ -203,7 +203,8 @@ impl RefStore for gix_ref::file::Store {
                 .any(|p| name.starts_with(p.as_bytes()));
         if let (true, Ok(full)) = (shared_outside_refs, gix_ref::FullName::try_from(name)) {
             let path = gix::path::from_bstr(name).map(|rel| self.common_dir_resolved().join(rel));
-            if let Some(bytes) = path.ok().and_then(|p| std::fs::read(p).ok()) {
+            let read = |p: std::path::PathBuf| reftable_core::file::read(&p, reftable_core::file::MAX_SMALL_FILE).ok();
+            if let Some(bytes) = path.ok().and_then(read) {
                 // gix-ref keeps its hash kind to itself: the content says it.
                 for &kind in gix_hash::Kind::all() {
                     if let Ok(r) = gix_ref::file::loose::Reference::try_from_path(full.clone(), &bytes, kind) {

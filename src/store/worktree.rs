@@ -47,7 +47,10 @@ pub(crate) fn linked_worktrees(common_dir: &Path) -> Vec<String> {
         return Vec::new();
     };
     dir.flatten()
-        .filter(|e| std::fs::read(e.path().join("gitdir")).is_ok_and(|g| !g.is_empty()))
+        .filter(|e| {
+            reftable_core::file::read(&e.path().join("gitdir"), reftable_core::file::MAX_SMALL_FILE)
+                .is_ok_and(|g| !g.is_empty())
+        })
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
 }

@@ -1131,7 +1131,11 @@ fn worktrees(repo: &Repo) -> HashMap<String, String> {
     let mut ids: Vec<String> = dir.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
     ids.sort();
     for id in ids {
-        let Ok(gitdir) = std::fs::read_to_string(common.join("worktrees").join(&id).join("gitdir")) else {
+        let gitdir = common.join("worktrees").join(&id).join("gitdir");
+        let Ok(gitdir) = reftable::core::file::read(&gitdir, reftable::core::file::MAX_SMALL_FILE) else {
+            continue;
+        };
+        let Ok(gitdir) = String::from_utf8(gitdir) else {
             continue;
         };
         let path = gitdir.trim_end();

@@ -85,7 +85,7 @@ pub fn now_local() -> Time {
 /// `:name` a zoneinfo file, otherwise a POSIX rule), else `/etc/localtime`.
 fn local_zone() -> Option<jiff::tz::TimeZone> {
     let from_file = |path: &std::path::Path| {
-        let data = std::fs::read(path).ok()?;
+        let data = reftable::core::file::read(path, reftable::core::file::MAX_SMALL_FILE).ok()?;
         jiff::tz::TimeZone::tzif("Local", &data).ok()
     };
     match std::env::var("TZ") {

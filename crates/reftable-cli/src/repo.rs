@@ -51,11 +51,38 @@ fn config_overrides() -> &'static [String] {
     CONFIG_OVERRIDES.get().map_or(&[], Vec::as_slice)
 }
 
+/// Refuses a repository whose `HEAD` or `config` is a FIFO, socket or device
+/// (gix would block reading it, or read forever): in the git directory
+/// `GIT_DIR` names, or the first one discovery meets from `start` upwards.
+/// A `stat` each, never an open.
+fn refuse_special_files(start: &Path) -> Result<(), Fatal> {
+    let git_dir = match std::env::var_os("GIT_DIR") {
+        Some(gd) => Some(start.join(gd)),
+        None => start
+            .ancestors()
+            .flat_map(|a| [a.join(".git"), a.to_owned()])
+            .find(|d| std::fs::symlink_metadata(d.join("HEAD")).is_ok()),
+    };
+    for path in git_dir.iter().flat_map(|d| [d.join("HEAD"), d.join("config")]) {
+        let kind = std::fs::metadata(&path)
+            .ok()
+            .and_then(|m| reftable::core::file::not_a_file(&m));
+        if let Some(kind) = kind {
+            return Err(Fatal::msg(format!(
+                "{} is {kind}, not a regular file; refusing to read it",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn open_gix(dir: Option<&Path>) -> Result<gix::Repository, Fatal> {
     let cwd = match dir {
         Some(d) => d.to_owned(),
         None => std::env::current_dir().map_err(|e| Fatal::msg(format!("cannot read the current directory: {e}")))?,
     };
+    refuse_special_files(&cwd)?;
     let with_overrides = |o: gix::open::Options| o.cli_overrides(config_overrides().iter().map(String::as_str));
     match std::env::var_os("GIT_DIR") {
         Some(gd) => {
@@ -155,7 +182,7 @@ fn quick_store(dir: Option<&Path>) -> Option<Quick> {
     {
         return None;
     }
-    let bytes = std::fs::read(git_dir.join("config")).ok()?;
+    let bytes = reftable::core::file::read(&git_dir.join("config"), reftable::core::file::MAX_SMALL_FILE).ok()?;
     let config =
         gix::config::File::from_bytes_no_includes(&bytes, gix::config::file::Metadata::api(), Default::default())
             .ok()?;

@@ -215,3 +215,108 @@ fn bad_ref_names_and_enormous_input_are_refused() {
     git_out(&dir, &["refs", "verify"]);
     assert!(before.len() <= tree(tmp.path()).len());
 }
+
+/// Runs our command with a time limit; returns its exit code, stderr, and how long it took.
+fn ours_limited(dir: &Path, args: &[&str]) -> (Option<i32>, String, std::time::Duration) {
+    use std::process::{Command, Stdio};
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reftable"))
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", "/nonexistent")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("{args:?} still running after 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stderr, start.elapsed())
+}
+
+/// `tables.list`, a table, `HEAD` or `config` that is a FIFO, a device
+/// (`/dev/zero` through a symbolic link) or absurdly large: a named error at
+/// once, never a hang or an allocation of what the file claims (git blocks
+/// on the FIFOs and some of the devices).
+#[cfg(unix)]
+#[test]
+fn special_and_oversized_files_are_refused_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = repo(tmp.path());
+    let stack = dir.join(".git/reftable");
+    let list = stack.join("tables.list");
+    let good_list = std::fs::read(&list).unwrap();
+    let table = stack.join(String::from_utf8(good_list.clone()).unwrap().lines().next().unwrap());
+    let good_table = std::fs::read(&table).unwrap();
+    let mkfifo = |p: &Path| {
+        assert!(std::process::Command::new("mkfifo").arg(p).status().unwrap().success());
+    };
+    let dev_zero = |p: &Path| std::os::unix::fs::symlink("/dev/zero", p).unwrap();
+    let huge = |p: &Path| {
+        let f = std::fs::File::create(p).unwrap();
+        f.set_len(reftable::core::file::MAX_TABLES_LIST + 1).unwrap(); // sparse
+    };
+    type Make<'a> = (&'a str, &'a dyn Fn(&Path));
+    let makes: [Make; 3] = [
+        ("a FIFO", &mkfifo),
+        ("a device", &dev_zero),
+        ("bytes, more than", &huge),
+    ];
+    let commands: [&[&str]; 3] = [
+        &["show-ref"],
+        &["update-ref", "refs/heads/x", "HEAD"],
+        &["for-each-ref"],
+    ];
+    for (what, make) in makes {
+        for (victim, good) in [(&list, &good_list), (&table, &good_table)] {
+            if victim == &table && what.starts_with("bytes") {
+                continue; // a sparse 64 MiB table is a legal size; its content is checked instead
+            }
+            std::fs::remove_file(victim).unwrap();
+            make(victim);
+            for args in commands {
+                let (code, stderr, took) = ours_limited(&dir, args);
+                assert_eq!(code, Some(128), "{args:?} with {} {what}: {stderr}", victim.display());
+                assert!(stderr.contains(what), "{args:?}: {stderr}");
+                assert!(
+                    stderr.contains(&*victim.file_name().unwrap().to_string_lossy()),
+                    "{stderr}"
+                );
+                assert!(took < std::time::Duration::from_secs(2), "{args:?} took {took:?}");
+            }
+            // The library: the same named error.
+            let err = Store::at(&dir.join(".git"), gix_hash::Kind::Sha1)
+                .and_then(|s| s.try_find("refs/heads/main").map(drop))
+                .unwrap_err();
+            assert!(err.to_string().contains(what), "{err}");
+            std::fs::remove_file(victim).unwrap();
+            std::fs::write(victim, good).unwrap();
+        }
+    }
+    for name in ["HEAD", "config"] {
+        let path = dir.join(".git").join(name);
+        let saved = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        for (what, make) in [("a FIFO", &mkfifo as &dyn Fn(&Path)), ("a device", &dev_zero)] {
+            make(&path);
+            for args in commands {
+                let (code, stderr, took) = ours_limited(&dir, args);
+                assert_eq!(code, Some(128), "{args:?} with {name} {what}: {stderr}");
+                assert!(stderr.contains(what) && stderr.contains(name), "{stderr}");
+                assert!(took < std::time::Duration::from_secs(2), "{args:?} took {took:?}");
+            }
+            std::fs::remove_file(&path).unwrap();
+        }
+        std::fs::write(&path, saved).unwrap();
+    }
+    git_out(&dir, &["refs", "verify"]);
+}

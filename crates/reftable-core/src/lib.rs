@@ -34,6 +34,7 @@
 // Only `format::source` maps files into memory; its SAFETY comment says why that is sound.
 #![deny(unsafe_code)]
 
+pub mod file;
 pub mod format;
 pub mod interrupt;
 pub mod merged;

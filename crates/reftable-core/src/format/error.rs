@@ -120,6 +120,25 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Something other than a regular file where a file was to be read (a
+    /// FIFO, socket, device or directory): refused without reading from it.
+    #[error("{path} is {kind}, not a regular file; refusing to read it", path = path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is (`a FIFO`, `a socket`, `a device`, `a directory`).
+        kind: &'static str,
+    },
+    /// A file larger than any sane one of its kind (see `reftable_core::file`).
+    #[error("{path} is {size} bytes, more than the {limit} this file may have", path = path.display())]
+    TooLarge {
+        /// The path.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A merged view was asked to merge more tables than it can.
     #[error("cannot merge {count} tables at once")]
     TooManyTables {

@@ -28,8 +28,7 @@ impl Source {
             path: path.to_owned(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let (file, len) = crate::file::open(path, crate::file::MAX_TABLE)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

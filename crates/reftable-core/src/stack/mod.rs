@@ -204,14 +204,21 @@ impl Stack {
     }
 
     fn read_names(&self) -> Result<Option<(Vec<String>, File)>, Error> {
-        let mut file = match File::open(&self.list_path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(&self.list_path)(e)),
+        let (file, size) = match crate::file::open(&self.list_path, crate::file::MAX_TABLES_LIST) {
+            Ok(opened) => opened,
+            Err(format::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
         };
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut file, &mut buf).map_err(|e| Error::io(&self.list_path)(e))?;
-        let names = parse_names(&buf, &self.list_path)?;
+        let bytes = crate::file::read_opened(&file, size, &self.list_path)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::InvalidTableName {
+            name: String::from_utf8_lossy(e.as_bytes())
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            list: self.list_path.clone(),
+        })?;
+        let names = parse_names(&text, &self.list_path)?;
         Ok(Some((names, file)))
     }
 

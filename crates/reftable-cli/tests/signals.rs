@@ -189,3 +189,53 @@ fn signals_during_pack_refs_leave_nothing_behind() {
         "only {mid_write} of {runs} signals arrived mid-write"
     );
 }
+
+/// SIGKILL: nothing can clean up, so the state is what git leaves: the stale
+/// lock is named by the next writer with how to remove it, and once it is
+/// removed, a compaction removes the tables that never made it into
+/// `tables.list`.
+#[test]
+fn after_sigkill_the_stale_lock_is_named_and_leftover_tables_go_at_the_next_compaction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, id) = repo(tmp.path());
+    let stack = dir.join(".git/reftable");
+    let listed_before = std::fs::read_to_string(stack.join("tables.list")).unwrap();
+    let mut cmd = ours(&dir);
+    cmd.args(["update-ref", "--stdin"]);
+    let n = env_number("REFTABLE_SIGNAL_REFS", 300_000);
+    assert!(signal_mid_write(
+        &mut cmd,
+        Some(&creates(&id, n, "k")),
+        &stack,
+        ("KILL", 9),
+        Duration::ZERO
+    ));
+    let left = stack_leftovers(&stack);
+    assert!(!left.is_empty(), "SIGKILL leaves the writer's files");
+    // The next writer: git's error, naming the lock and what to do.
+    let out = ours(&dir)
+        .args(["-c", "reftable.lockTimeout=0", "update-ref", "refs/heads/next", &id])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(128));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("tables.list.lock") && stderr.contains("remove it"),
+        "{stderr}"
+    );
+    // A person removes the stale lock (and the temporary files, as with git);
+    // a table renamed into place but never listed stays until a compaction.
+    for f in &left {
+        std::fs::remove_file(stack.join(f)).unwrap();
+    }
+    let unlisted = stack.join("0x000000000009-0x000000000009-0badf00d.ref");
+    std::fs::copy(stack.join(listed_before.lines().next().unwrap()), &unlisted).unwrap();
+    let status = ours(&dir).args(["pack-refs"]).status().unwrap();
+    assert!(status.success());
+    assert!(
+        !unlisted.exists(),
+        "an unlisted table the stack has passed is removed by pack-refs"
+    );
+    assert_clean(&dir, "after SIGKILL");
+}

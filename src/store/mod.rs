@@ -58,6 +58,19 @@ pub struct Options {
 
 /// References of one repository stored in reftable.
 ///
+/// Writes take git's lock files and temporary tables. So that a termination
+/// signal does not leave them behind (blocking every later writer, git's
+/// too), install the handler once at the start of the program, as gix
+/// programs do with `gix::interrupt::init_handler` (with which this store's
+/// long writes stop with an `Interrupted` error and clean up, cooperatively);
+/// nothing is installed unless asked:
+///
+/// ```no_run
+/// reftable::interrupt::setup()?; // SIGINT, SIGTERM, ...: our files and gix-tempfile's are removed
+/// let store = reftable::store::Store::at(".git".as_ref(), gix_hash::Kind::Sha1)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// ```no_run
 /// let store = reftable::store::Store::at(".git".as_ref(), gix_hash::Kind::Sha1)?;
 /// if let Some(head) = store.try_find("HEAD")? {

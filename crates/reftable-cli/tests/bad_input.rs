@@ -220,7 +220,16 @@ fn bad_ref_names_and_enormous_input_are_refused() {
 fn ours_limited(dir: &Path, args: &[&str]) -> (Option<i32>, String, std::time::Duration) {
     use std::process::{Command, Stdio};
     let start = std::time::Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reftable"))
+    // GNU time, where installed, reports the peak resident size on stderr's last line.
+    let time = Path::new("/usr/bin/time");
+    let mut cmd = if time.exists() {
+        let mut c = Command::new(time);
+        c.args(["-f", "peak-kb %M"]).arg(env!("CARGO_BIN_EXE_reftable"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_reftable"))
+    };
+    let mut child = cmd
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -239,8 +248,24 @@ fn ours_limited(dir: &Path, args: &[&str]) -> (Option<i32>, String, std::time::D
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out.status.code(), stderr, start.elapsed())
+    let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let took = start.elapsed();
+    if let Some(at) = stderr.rfind("peak-kb ") {
+        let kb: u64 = stderr[at + 8..].trim().parse().unwrap();
+        assert!(kb < 32 * 1024, "{args:?} grew to {kb} KiB");
+        stderr.truncate(at);
+    }
+    let code = match out.status.code() {
+        // GNU time reports a child's nonzero exit as "Command exited with non-zero status N".
+        Some(c) if time.exists() => {
+            if let Some(at) = stderr.rfind("Command exited with non-zero status") {
+                stderr.truncate(at);
+            }
+            Some(c)
+        }
+        c => c,
+    };
+    (code, stderr, took)
 }
 
 /// `tables.list`, a table, `HEAD` or `config` that is a FIFO, a device

@@ -150,17 +150,22 @@ fn shared_permissions(value: &[u8], umask: u32) -> Option<u32> {
     } as u32)
 }
 
-/// The process's umask, from `/proc/self/status` (std has no way to read it
-/// without changing it); `022` where that is unavailable.
+/// The process's umask (read once: setting it is the only way to learn it,
+/// so it is set back at once, before any store writes), `022` elsewhere than
+/// on Unix, where files take the directory's ACL instead.
 fn umask() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Umask:"))
-                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
-        })
-        .unwrap_or(0o022)
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        #[cfg(unix)]
+        {
+            use rustix::fs::Mode;
+            let old = rustix::process::umask(Mode::from_raw_mode(0o022));
+            rustix::process::umask(old);
+            old.as_raw_mode() as u32
+        }
+        #[cfg(not(unix))]
+        0o022
+    })
 }
 
 impl Store {

@@ -8,16 +8,12 @@
 //! opened and unlinked relative to their directory's descriptor (no path
 //! walk each time) and read into a small buffer (no `stat` for a size
 //! hint). Results come back in input order; nothing here follows symbolic
-//! links.
+//! links. Elsewhere than on Unix the same work goes through `std::fs` by
+//! path, from the same threads.
 
-use std::collections::HashMap;
 use std::io;
-use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-use rustix::fs::{AtFlags, Mode, OFlags};
 
 /// Threads in flight; the work waits on the file system, not on the CPU.
 const THREADS: usize = 8;
@@ -57,7 +53,7 @@ pub(crate) fn files_under(base: &Path, dir: &Path) -> io::Result<Vec<(Vec<u8>, P
     let mut out = Vec::new();
     walk(dir, |path, ty| {
         if ty.is_file() {
-            let rel = path.strip_prefix(base).unwrap_or(&path).as_os_str().as_bytes().to_vec();
+            let rel = sys::name_bytes(path.strip_prefix(base).unwrap_or(&path));
             out.push((rel, path));
         }
     })?;
@@ -99,77 +95,141 @@ fn each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     results.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Descriptors of the directories holding `paths`, and each path's
-/// directory (an index into them, `None` if it could not be opened: then
-/// the path is used whole) and file name.
-struct Dirs<'p> {
-    fds: Vec<OwnedFd>,
-    files: Vec<(Option<usize>, &'p Path)>,
-}
+#[cfg(unix)]
+pub(crate) use sys::read_all;
 
-fn dirs<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Dirs<'p> {
-    let mut by_dir: HashMap<&Path, Option<usize>> = HashMap::new();
-    let mut fds = Vec::new();
-    let files = paths
-        .into_iter()
-        .map(|p| match (p.parent(), p.file_name()) {
-            (Some(dir), Some(name)) => {
-                let at = *by_dir.entry(dir).or_insert_with(|| {
-                    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-                    let fd = rustix::fs::open(dir, flags, Mode::empty()).ok()?;
-                    fds.push(fd);
-                    Some(fds.len() - 1)
-                });
-                (at, Path::new(name))
+#[cfg(unix)]
+mod sys {
+    use std::collections::HashMap;
+    use std::io;
+    use std::os::fd::OwnedFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::{Path, PathBuf};
+
+    use rustix::fs::{AtFlags, Mode, OFlags};
+
+    use super::each;
+
+    /// A relative path as the bytes of a ref name.
+    pub(super) fn name_bytes(rel: &Path) -> Vec<u8> {
+        rel.as_os_str().as_bytes().to_vec()
+    }
+
+    /// Descriptors of the directories holding `paths`, and each path's
+    /// directory (an index into them, `None` if it could not be opened: then
+    /// the path is used whole) and file name.
+    struct Dirs<'p> {
+        fds: Vec<OwnedFd>,
+        files: Vec<(Option<usize>, &'p Path)>,
+    }
+
+    fn dirs<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Dirs<'p> {
+        let mut by_dir: HashMap<&Path, Option<usize>> = HashMap::new();
+        let mut fds = Vec::new();
+        let files = paths
+            .into_iter()
+            .map(|p| match (p.parent(), p.file_name()) {
+                (Some(dir), Some(name)) => {
+                    let at = *by_dir.entry(dir).or_insert_with(|| {
+                        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+                        let fd = rustix::fs::open(dir, flags, Mode::empty()).ok()?;
+                        fds.push(fd);
+                        Some(fds.len() - 1)
+                    });
+                    (at, Path::new(name))
+                }
+                _ => (None, p),
+            })
+            .collect();
+        Dirs { fds, files }
+    }
+
+    /// Reads a whole small file into a buffer sized for loose refs (read to
+    /// the end: a short read is not taken for the end).
+    fn read_file(fd: &OwnedFd) -> io::Result<Vec<u8>> {
+        // Into the stack first, so that a loose ref keeps only its own bytes.
+        let mut small = [0u8; 256];
+        let mut len = 0;
+        loop {
+            let n = rustix::io::retry_on_intr(|| rustix::io::read(fd, &mut small[len..]))?;
+            if n == 0 {
+                return Ok(small[..len].to_vec());
             }
-            _ => (None, p),
+            len += n;
+            if len == small.len() {
+                break;
+            }
+        }
+        let mut buf = small.to_vec();
+        loop {
+            if len == buf.len() {
+                buf.resize(buf.len() * 2, 0);
+            }
+            let n = rustix::io::retry_on_intr(|| rustix::io::read(fd, &mut buf[len..]))?;
+            if n == 0 {
+                buf.truncate(len);
+                return Ok(buf);
+            }
+            len += n;
+        }
+    }
+
+    /// The contents of each file of `paths`, in order. Symbolic links are not
+    /// followed (an error).
+    pub(crate) fn read_all(paths: &[&Path]) -> Vec<io::Result<Vec<u8>>> {
+        let d = dirs(paths.iter().copied());
+        each(&d.files, |(dir, name)| {
+            let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+            let fd = match dir {
+                Some(i) => rustix::fs::openat(&d.fds[*i], *name, flags, Mode::empty())?,
+                None => rustix::fs::open(*name, flags, Mode::empty())?,
+            };
+            read_file(&fd)
         })
-        .collect();
-    Dirs { fds, files }
-}
-
-/// Reads a whole small file into a buffer sized for loose refs (read to
-/// the end: a short read is not taken for the end).
-fn read_file(fd: &OwnedFd) -> io::Result<Vec<u8>> {
-    // Into the stack first, so that a loose ref keeps only its own bytes.
-    let mut small = [0u8; 256];
-    let mut len = 0;
-    loop {
-        let n = rustix::io::retry_on_intr(|| rustix::io::read(fd, &mut small[len..]))?;
-        if n == 0 {
-            return Ok(small[..len].to_vec());
-        }
-        len += n;
-        if len == small.len() {
-            break;
-        }
     }
-    let mut buf = small.to_vec();
-    loop {
-        if len == buf.len() {
-            buf.resize(buf.len() * 2, 0);
-        }
-        let n = rustix::io::retry_on_intr(|| rustix::io::read(fd, &mut buf[len..]))?;
-        if n == 0 {
-            buf.truncate(len);
-            return Ok(buf);
-        }
-        len += n;
-    }
-}
 
-/// The contents of each file of `paths`, in order. Symbolic links are not
-/// followed (an error).
-pub(crate) fn read_all(paths: &[&Path]) -> Vec<io::Result<Vec<u8>>> {
-    let d = dirs(paths.iter().copied());
-    each(&d.files, |(dir, name)| {
-        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-        let fd = match dir {
-            Some(i) => rustix::fs::openat(&d.fds[*i], *name, flags, Mode::empty())?,
-            None => rustix::fs::open(*name, flags, Mode::empty())?,
+    /// Unlinks every file of `files`, relative to its directory's descriptor.
+    pub(super) fn remove_files(files: &[PathBuf]) -> Vec<io::Result<()>> {
+        let d = dirs(files.iter().map(PathBuf::as_path));
+        let unlink = |(dir, name): &(Option<usize>, &Path)| -> io::Result<()> {
+            match dir {
+                Some(i) => Ok(rustix::fs::unlinkat(&d.fds[*i], *name, AtFlags::empty())?),
+                None => std::fs::remove_file(name),
+            }
         };
-        read_file(&fd)
-    })
+        each(&d.files, unlink)
+    }
+}
+
+#[cfg(not(unix))]
+pub(crate) use sys::read_all;
+
+#[cfg(not(unix))]
+mod sys {
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    use super::each;
+
+    /// A relative path as the bytes of a ref name (`/` separators).
+    pub(super) fn name_bytes(rel: &Path) -> Vec<u8> {
+        rel.to_string_lossy().replace('\\', "/").into_bytes()
+    }
+
+    /// The contents of each file of `paths`, in order; a symbolic link is an error.
+    pub(crate) fn read_all(paths: &[&Path]) -> Vec<io::Result<Vec<u8>>> {
+        each(paths, |p| {
+            if std::fs::symlink_metadata(p)?.file_type().is_symlink() {
+                return Err(io::Error::other(format!("{} is a symbolic link", p.display())));
+            }
+            std::fs::read(p)
+        })
+    }
+
+    /// Removes every file of `files`.
+    pub(super) fn remove_files(files: &[PathBuf]) -> Vec<io::Result<()>> {
+        each(files, |p| std::fs::remove_file(p))
+    }
 }
 
 /// Removes `dir` and everything in it (as [`std::fs::remove_dir_all`],
@@ -178,14 +238,7 @@ pub(crate) fn read_all(paths: &[&Path]) -> Vec<io::Result<Vec<u8>>> {
 pub(crate) fn remove_dir_all(dir: &Path) -> io::Result<()> {
     let mut files = Vec::new();
     walk(dir, |path, _| files.push(path))?;
-    let d = dirs(files.iter().map(PathBuf::as_path));
-    let unlink = |(dir, name): &(Option<usize>, &Path)| -> io::Result<()> {
-        match dir {
-            Some(i) => Ok(rustix::fs::unlinkat(&d.fds[*i], *name, AtFlags::empty())?),
-            None => std::fs::remove_file(name),
-        }
-    };
-    for r in each(&d.files, unlink) {
+    for r in sys::remove_files(&files) {
         match r {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
@@ -198,7 +251,8 @@ pub(crate) fn remove_dir_all(dir: &Path) -> io::Result<()> {
     }
 }
 
-#[cfg(test)]
+// The tests make symbolic links, which Windows gives only to administrators.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

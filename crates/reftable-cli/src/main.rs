@@ -1,7 +1,7 @@
 //! The `reftable` command: git-compatible plumbing over the crate's stores.
 //! Works on reftable and files repositories (through `reftable::backend`).
 
-// Only `libc_time` (the C library's time functions, as git calls them) is allowed unsafe code.
+// Only `libc_time` (the C library's time functions, as git calls them, on Unix) is allowed unsafe code.
 #![deny(unsafe_code)]
 
 mod approxidate;
@@ -11,6 +11,10 @@ mod date;
 mod dump;
 mod for_each_ref;
 mod ident;
+#[cfg(unix)]
+mod libc_time;
+#[cfg(not(unix))]
+#[path = "portable_time.rs"]
 mod libc_time;
 mod maint;
 mod nesting;
@@ -22,6 +26,7 @@ mod remote;
 mod repo;
 mod show_ref;
 mod symbolic_ref;
+mod time_fields;
 mod update_ref;
 
 use std::io::Write;

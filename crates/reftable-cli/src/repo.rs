@@ -145,6 +145,14 @@ pub fn open_for_reading(dir: Option<&Path>) -> Result<Repo, Fatal> {
 /// The reference store, and the objects directory with the hash kind.
 type Quick = (Box<dyn RefStore>, (PathBuf, gix_hash::Kind));
 
+/// Elsewhere than on Unix the ownership check below cannot be made the same
+/// way: every repository takes the full path (gix's own `safe.directory` check).
+#[cfg(not(unix))]
+fn quick_store(_dir: Option<&Path>) -> Option<Quick> {
+    None
+}
+
+#[cfg(unix)]
 fn quick_store(dir: Option<&Path>) -> Option<Quick> {
     use std::os::unix::fs::MetadataExt;
     const ENV: [&str; 10] = [

@@ -122,6 +122,7 @@ fn hostile_tables_list_is_refused_and_nothing_is_written() {
     git_out(&dir, &["refs", "verify"]);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_symlinked_stack_directory_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
@@ -217,6 +218,7 @@ fn bad_ref_names_and_enormous_input_are_refused() {
 }
 
 /// Runs our command with a time limit; returns its exit code, stderr, and how long it took.
+#[cfg(unix)]
 fn ours_limited(dir: &Path, args: &[&str]) -> (Option<i32>, String, std::time::Duration) {
     use std::process::{Command, Stdio};
     let start = std::time::Instant::now();

@@ -1398,6 +1398,7 @@ fn bulk_imports_match_git() {
 
 /// The modes of the files we leave in `reftable/` are git's: 0666 less the
 /// umask, or what `core.sharedRepository` asks for.
+#[cfg(unix)]
 #[test]
 fn file_modes_match_git() {
     use std::os::unix::fs::PermissionsExt;

@@ -214,6 +214,7 @@ fn git_view(dir: &Path) -> String {
     s
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn same_program_same_results_on_both_backends() {
     let tmp = tempfile::tempdir().unwrap();
@@ -268,6 +269,7 @@ fn same_program_same_results_on_both_backends() {
     }
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn missing_objects_are_refused_with_an_object_database() {
     let tmp = tempfile::tempdir().unwrap();

@@ -8,6 +8,7 @@ mod porcelain;
 
 use common::*;
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn porcelain_works_on_both_backends() {
     let tmp = tempfile::tempdir().unwrap();

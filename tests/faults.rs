@@ -83,6 +83,7 @@ fn transaction(dir: &Path, id: &str, plan: Plan) -> (Result<(), reftable::store:
 
 /// Three small tables: the addition and its auto-compaction are written as
 /// one merged table (see `stack::Addition`).
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn every_failed_operation_leaves_a_clean_readable_stack() {
     faults_everywhere(&[1, 1, 1], 1);
@@ -90,6 +91,7 @@ fn every_failed_operation_leaves_a_clean_readable_stack() {
 
 /// A small table under a bigger one: the addition is published as a table
 /// of its own, then auto-compaction merges the two below it.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn every_failed_operation_of_addition_then_compaction_leaves_a_clean_readable_stack() {
     faults_everywhere(&[1, 40], 2);

@@ -56,6 +56,7 @@ fn names(rng: &mut StdRng) -> String {
     }
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn bulk_and_transaction_agree() {
     let tmp = tempfile::tempdir().unwrap();

@@ -26,6 +26,7 @@ fn line(r: &gix_ref::Reference) -> String {
     }
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn iteration_matches_git() {
     for repo in fixture_repos() {
@@ -69,6 +70,7 @@ fn iteration_matches_git() {
     }
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn lookups_resolve_partial_names_like_git() {
     let (_tmp, dir) = fixture_copy("sha1.git");
@@ -106,6 +108,7 @@ fn lookups_resolve_partial_names_like_git() {
     assert_eq!(format!("{}\n", tag.peeled.unwrap()), peeled);
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn reflogs_match_git() {
     for repo in ["sha1.git", "sha256.git"] {
@@ -237,6 +240,7 @@ fn rev_parse(dir: &std::path::Path, spec: &str) -> Option<String> {
 /// dangling targets refused, annotated tags (and tags of tags) peeled to
 /// what `git rev-parse <name>^{}` names, by the stored peeled value or
 /// through the object database.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn follow_and_peel_as_git() {
     let (_tmp, dir) = peel_repo("reftable");
@@ -309,6 +313,7 @@ fn follow_and_peel_as_git() {
 
 /// The backend traits' `follow_to_object` and `peel_to_id` agree with git
 /// on both kinds of repository (gix-ref's own on files).
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn backend_follows_and_peels_on_both_formats() {
     for format in ["reftable", "files"] {

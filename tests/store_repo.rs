@@ -7,6 +7,7 @@ use std::path::Path;
 use common::*;
 use reftable::store::{init, migrate, InitOptions, RefFormat};
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn init_makes_repositories_git_accepts() {
     for (bare, kind) in [(false, gix_hash::Kind::Sha1), (true, gix_hash::Kind::Sha256)] {
@@ -60,6 +61,7 @@ fn state(dir: &Path) -> String {
     s
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn migration_round_trip_keeps_refs_and_reflogs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -118,6 +120,7 @@ fn migration_round_trip_keeps_refs_and_reflogs() {
 /// overriding packed ones, peeled packed tags, files that are not refs,
 /// and reflogs for some refs only: we migrate to the refs git migrates to,
 /// and keep every reflog.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn migration_of_many_loose_refs_matches_git() {
     let tmp = tempfile::tempdir().unwrap();
@@ -196,6 +199,7 @@ fn migration_of_many_loose_refs_matches_git() {
 /// (`HEAD`, `X_HEAD`, `AUTO_MERGE`) and leaves behind the others it writes
 /// if asked (`foo`, `bar/baz`, `FOO_BAR`); so do we. The config afterwards
 /// is git's byte for byte (a SHA-1 files repository is version 0 again).
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn migration_of_names_outside_refs_matches_git() {
     let tmp = tempfile::tempdir().unwrap();
@@ -243,6 +247,7 @@ fn migration_of_names_outside_refs_matches_git() {
 /// git leaves it, and a reflog entry whose zone is beyond 99
 /// hours (`+10039`, which git writes for `@<t> +9999`) is written as git
 /// writes it, not a panic.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn migration_of_hostile_tables_to_files() {
     use reftable::format::{RefRecordRef, RefValueRef};

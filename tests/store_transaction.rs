@@ -44,6 +44,7 @@ fn apply(store: &Store, edits: Vec<RefEdit>) -> Result<Vec<RefEdit>, Error> {
         .commit(Some(sig.to_ref(&mut buf)))
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn a_tag_written_through_the_crate_is_visible_to_git() {
     let (_tmp, dir, c) = repo();
@@ -67,6 +68,7 @@ fn a_tag_written_through_the_crate_is_visible_to_git() {
     git_out(&dir, &["fsck", "--no-progress"]);
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn updates_reflogs_and_head() {
     let (_tmp, dir, c) = repo();
@@ -141,6 +143,7 @@ fn updates_reflogs_and_head() {
     git_out(&dir, &["refs", "verify"]);
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn failures_change_nothing() {
     let (_tmp, dir, c) = repo();
@@ -251,6 +254,7 @@ fn failures_change_nothing() {
     );
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn delete_removes_ref_and_reflog_and_deref_follows_symrefs() {
     let (_tmp, dir, c) = repo();
@@ -361,6 +365,7 @@ fn delete_removes_ref_and_reflog_and_deref_follows_symrefs() {
     git_out(&dir, &["fsck", "--no-progress"]);
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn namespaces_prefix_on_the_way_in_and_strip_on_the_way_out() {
     let (_tmp, dir, c) = repo();
@@ -415,6 +420,7 @@ fn namespaces_prefix_on_the_way_in_and_strip_on_the_way_out() {
 }
 
 /// Moving HEAD to another branch logs like `git symbolic-ref -m` does.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn symref_changes_are_logged_as_git_logs_them() {
     let (_t1, ours_dir, c) = repo();

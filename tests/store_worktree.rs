@@ -11,6 +11,7 @@ fn name(s: &str) -> FullName {
     s.try_into().unwrap()
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn linked_worktree_routing_reading_and_writing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -159,6 +160,7 @@ fn linked_worktree_routing_reading_and_writing() {
 /// shared ones, not with the main worktree's own (`refs/bisect/m`); a name
 /// given with a worktree prefix, in the stack it names. A conflict changes
 /// nothing.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn name_conflicts_in_a_linked_worktree_span_its_view() {
     let tmp = tempfile::tempdir().unwrap();

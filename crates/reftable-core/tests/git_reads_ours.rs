@@ -210,16 +210,19 @@ fn check(hash: HashId, opts: WriteOptions, topics: usize) {
     assert!(after.contains(&format!("refs/heads/after {} ", commits[0])));
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn git_reads_our_sha1_tables() {
     check(HashId::Sha1, WriteOptions::default(), 10);
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn git_reads_our_sha256_tables() {
     check(HashId::Sha256, WriteOptions::default(), 10);
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn git_reads_our_indexed_tables() {
     // Enough refs for a ref index, an obj index and several index levels.
@@ -242,6 +245,7 @@ fn git_reads_our_indexed_tables() {
     );
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn git_reads_our_unpadded_and_unindexed_tables() {
     check(

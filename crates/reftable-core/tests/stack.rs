@@ -83,6 +83,7 @@ fn ours_listing(stack: &Stack) -> String {
     out
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn interleaved_with_git() {
     for hash in [HashId::Sha1, HashId::Sha256] {
@@ -160,6 +161,7 @@ fn auto_compaction_keeps_the_stack_logarithmic() {
         stack.tables().len(), stats.bytes, stats.entries_written, stats.attempts);
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn held_lock_fails_after_timeout_and_changes_nothing() {
     let (_tmp, dir, c) = repo(HashId::Sha1, 1);
@@ -190,6 +192,7 @@ fn held_lock_fails_after_timeout_and_changes_nothing() {
     assert!(for_each_ref(&dir).contains("refs/heads/x "));
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn missing_or_corrupt_tables_are_named_and_nothing_changes() {
     let (_tmp, dir, c) = repo(HashId::Sha1, 1);
@@ -383,6 +386,7 @@ fn committed_refs(out: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_owned)
 }
 
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn crash_safety_under_sigkill() {
     use rand::Rng;
@@ -423,6 +427,7 @@ fn crash_safety_under_sigkill() {
 /// at the same time, retrying on lock contention. Every ref a writer was told
 /// is committed is there at the end, no lock is left, git verifies the stack.
 /// `REFTABLE_STRESS_REFS=2000 cargo test --release --test stack stress` for a long run.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn concurrent_writers_ours_and_git() {
     let per_writer: usize = env_number("REFTABLE_STRESS_REFS", 40);
@@ -503,6 +508,7 @@ fn concurrent_writers_ours_and_git() {
 /// silently) and then removed, as a user would; every ref any writer was
 /// told is committed is there, both tools read the stack, and git verifies
 /// it. `REFTABLE_STRESS_ROUNDS` raises the number of rounds.
+#[cfg_attr(windows, ignore = "needs git, which the Wine test run does not have")]
 #[test]
 fn concurrent_writers_with_sigkills() {
     use rand::Rng;

@@ -60,7 +60,7 @@ impl LockFile {
                     }
                     return Ok(l);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || busy_on_windows(&e) => {
                     if timeout_ms == 0 || (timeout_ms > 0 && remaining <= 0) {
                         return Err(Error::Lock { path: lock, timeout_ms });
                     }
@@ -108,7 +108,7 @@ impl LockFile {
         }
         self.file = None;
         fault::check(Op::Rename)
-            .and_then(|()| std::fs::rename(&self.lock, &self.target))
+            .and_then(|()| rename_retrying(&self.lock, &self.target))
             .map_err(io)?;
         self.held = false;
         self.registered.release();
@@ -123,6 +123,31 @@ impl Drop for LockFile {
             let _ = std::fs::remove_file(&self.lock);
         }
         self.registered.release();
+    }
+}
+
+/// On Windows, a file being deleted (by a process that held it) or held open
+/// without sharing by another process answers "access denied" for a while:
+/// for a lock file, that is a lock held, to be waited for as such.
+fn busy_on_windows(e: &std::io::Error) -> bool {
+    cfg!(windows) && e.kind() == std::io::ErrorKind::PermissionDenied
+}
+
+/// `rename`, retried on Windows while the target is open in another process
+/// (a reader of `tables.list`, ours or git's): "access denied" until it lets
+/// go. As git for Windows' `mingw_rename`, with a backoff, for up to 10 s.
+fn rename_retrying(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut waited = 0u64;
+    let mut wait = 1u64;
+    loop {
+        match std::fs::rename(from, to) {
+            Err(e) if busy_on_windows(&e) && waited < 10_000 => {
+                std::thread::sleep(Duration::from_millis(wait));
+                waited += wait;
+                wait = (wait * 2).min(100);
+            }
+            r => return r,
+        }
     }
 }
 

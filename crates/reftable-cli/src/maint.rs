@@ -626,7 +626,7 @@ pub fn init(a: InitArgs, out: &mut dyn Write) -> Result<i32, Fatal> {
     if existing.join("HEAD").is_file() {
         if !a.quiet {
             let abs = std::fs::canonicalize(&existing).unwrap_or(existing);
-            writeln!(out, "Reinitialized existing Git repository in {}/", abs.display())?;
+            writeln!(out, "Reinitialized existing Git repository in {}/", as_git_shows(&abs))?;
         }
         return Ok(0);
     }
@@ -642,7 +642,18 @@ pub fn init(a: InitArgs, out: &mut dyn Write) -> Result<i32, Fatal> {
     };
     if !a.quiet {
         let abs = std::fs::canonicalize(&git_dir).unwrap_or(git_dir);
-        writeln!(out, "Initialized empty Git repository in {}/", abs.display())?;
+        writeln!(out, "Initialized empty Git repository in {}/", as_git_shows(&abs))?;
     }
     Ok(0)
+}
+
+/// A canonical path as git prints it: on Windows without the `\\?\` prefix
+/// of a canonical path and with `/` separators, as git for Windows shows them.
+fn as_git_shows(p: &std::path::Path) -> String {
+    let shown = p.display().to_string();
+    if cfg!(windows) {
+        shown.trim_start_matches(r"\\?\").replace('\\', "/")
+    } else {
+        shown
+    }
 }

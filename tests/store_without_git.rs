@@ -255,3 +255,31 @@ fn tables_list_is_replaced_under_readers_and_writers_without_loss() {
     assert_eq!(names(&store, b"refs/heads/").len(), 100);
     assert!(common::stack_leftovers(&git_dir.join("reftable")).is_empty());
 }
+
+/// `tables.list` is written with `\n` alone; one with `\r\n` (an editor on
+/// Windows) is refused naming the file, as git for Windows refuses it (it
+/// reads the `\r` as part of the table's name), and nothing is written.
+#[test]
+fn a_tables_list_with_crlf_is_refused_and_ours_has_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let git_dir = new_repo(tmp.path());
+    let store = Store::at(&git_dir, gix_hash::Kind::Sha1).unwrap();
+    commit(&store, vec![update("refs/heads/main", id(1), PreviousValue::Any)]).unwrap();
+    commit(&store, vec![update("refs/heads/b", id(2), PreviousValue::Any)]).unwrap();
+    let list = git_dir.join("reftable/tables.list");
+    let good = std::fs::read(&list).unwrap();
+    assert!(!good.contains(&b'\r') && good.ends_with(b"\n"));
+    let crlf = String::from_utf8(good.clone()).unwrap().replace('\n', "\r\n");
+    std::fs::write(&list, crlf).unwrap();
+    let err = Store::at(&git_dir, gix_hash::Kind::Sha1)
+        .and_then(|s| s.try_find("main").map(drop))
+        .unwrap_err();
+    assert!(err.to_string().contains("tables.list"), "{err}");
+    assert!(common::stack_leftovers(&git_dir.join("reftable")).is_empty());
+    std::fs::write(&list, good).unwrap();
+    assert!(Store::at(&git_dir, gix_hash::Kind::Sha1)
+        .unwrap()
+        .try_find("main")
+        .unwrap()
+        .is_some());
+}

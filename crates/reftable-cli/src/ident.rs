@@ -81,8 +81,16 @@ pub fn now_local() -> Time {
     }
 }
 
+/// The local time zone as the platform has it: on Windows the system's
+/// (jiff reads it from Windows), elsewhere as libc finds it (below).
+#[cfg(not(unix))]
+fn local_zone() -> Option<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::try_system().ok()
+}
+
 /// The local time zone as libc finds it: `TZ` (empty means UTC, a name or
 /// `:name` a zoneinfo file, otherwise a POSIX rule), else `/etc/localtime`.
+#[cfg(unix)]
 fn local_zone() -> Option<jiff::tz::TimeZone> {
     let from_file = |path: &std::path::Path| {
         let data = reftable::core::file::read(path, reftable::core::file::MAX_SMALL_FILE).ok()?;

@@ -19,6 +19,8 @@ pub struct LockFile {
     lock: PathBuf,
     file: Option<File>,
     held: bool,
+    /// The timeout it was acquired with, which also bounds retried renames on Windows.
+    timeout_ms: i64,
     /// Removed by a signal's handler too, as git's lock files.
     registered: crate::interrupt::Registered,
 }
@@ -54,6 +56,7 @@ impl LockFile {
                         lock: lock.clone(),
                         file: Some(file),
                         held: true,
+                        timeout_ms,
                     };
                     if let Some(mode) = mode {
                         set_mode(&lock, mode)?;
@@ -108,7 +111,7 @@ impl LockFile {
         }
         self.file = None;
         fault::check(Op::Rename)
-            .and_then(|()| rename_retrying(&self.lock, &self.target))
+            .and_then(|()| rename_retrying(&self.lock, &self.target, self.timeout_ms))
             .map_err(io)?;
         self.held = false;
         self.registered.release();
@@ -135,13 +138,15 @@ fn busy_on_windows(e: &std::io::Error) -> bool {
 
 /// `rename`, retried on Windows while the target is open in another process
 /// (a reader of `tables.list`, ours or git's): "access denied" until it lets
-/// go. As git for Windows' `mingw_rename`, with a backoff, for up to 10 s.
-fn rename_retrying(from: &Path, to: &Path) -> std::io::Result<()> {
+/// go. As git for Windows' `mingw_rename`, with a backoff, for as long as the
+/// lock's timeout (at least a second; a negative timeout: until it works).
+fn rename_retrying(from: &Path, to: &Path, timeout_ms: i64) -> std::io::Result<()> {
+    let budget = u64::try_from(timeout_ms).map_or(u64::MAX, |ms| ms.max(1000));
     let mut waited = 0u64;
     let mut wait = 1u64;
     loop {
         match std::fs::rename(from, to) {
-            Err(e) if busy_on_windows(&e) && waited < 10_000 => {
+            Err(e) if busy_on_windows(&e) && waited < budget => {
                 std::thread::sleep(Duration::from_millis(wait));
                 waited += wait;
                 wait = (wait * 2).min(100);

@@ -81,7 +81,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<PathBuf, Error> {
     }
     write(&git_dir.join("HEAD"), b"ref: refs/heads/.invalid\n")?;
     write(
-        &git_dir.join("refs/heads"),
+        &git_dir.join("refs").join("heads"),
         b"this repository uses the reftable format\n",
     )?;
     write(
@@ -89,7 +89,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<PathBuf, Error> {
         b"Unnamed repository; edit this file 'description' to name the repository.\n",
     )?;
     write(
-        &git_dir.join("info/exclude"),
+        &git_dir.join("info").join("exclude"),
         b"# git ls-files --others --exclude-from=.git/info/exclude\n# Lines that start with '#' are comments.\n",
     )?;
     let mut config = String::from("[core]\n\trepositoryformatversion = 1\n\tfilemode = true\n");
@@ -285,13 +285,13 @@ pub fn migrate(git_dir: &Path, to: RefFormat, dry_run: bool, no_reflog: bool) ->
             }
             mkdir(&git_dir.join("refs"))?;
             write(
-                &git_dir.join("refs/heads"),
+                &git_dir.join("refs").join("heads"),
                 b"this repository uses the reftable format\n",
             )?;
             write(&git_dir.join("HEAD"), b"ref: refs/heads/.invalid\n")?;
         }
         RefFormat::Files => {
-            let _ = std::fs::remove_file(git_dir.join("refs/heads"));
+            let _ = std::fs::remove_file(git_dir.join("refs").join("heads"));
             let _ = std::fs::remove_dir_all(git_dir.join("refs"));
             let _ = std::fs::remove_dir_all(git_dir.join("logs"));
             for entry in ["refs", "logs", "packed-refs"] {
@@ -300,8 +300,8 @@ pub fn migrate(git_dir: &Path, to: RefFormat, dry_run: bool, no_reflog: bool) ->
                     std::fs::rename(&from, git_dir.join(entry)).map_err(io(git_dir))?;
                 }
             }
-            mkdir(&git_dir.join("refs/heads"))?;
-            mkdir(&git_dir.join("refs/tags"))?;
+            mkdir(&git_dir.join("refs").join("heads"))?;
+            mkdir(&git_dir.join("refs").join("tags"))?;
             for e in std::fs::read_dir(&staged).map_err(io(&staged))? {
                 let e = e.map_err(io(&staged))?;
                 if e.file_type().map_err(io(&staged))?.is_file() {

@@ -181,6 +181,18 @@ enum Command {
 }
 
 fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
+    // As git's tempfile.c: a termination signal removes the lock files and
+    // temporary tables in flight, then ends the process as the signal would.
+    // Only commands that may write have any; the read commands start without.
+    let writes = !matches!(
+        cli.command,
+        Command::ShowRef(_) | Command::ForEachRef(_) | Command::Dump { .. }
+    );
+    if writes {
+        if let Err(e) = reftable::interrupt::setup() {
+            eprintln!("warning: cannot install signal handlers: {e}");
+        }
+    }
     let dir = cli.dir.as_deref();
     repo::set_config_overrides(cli.config);
     // The repository is not dropped: the process ends right after, and the
@@ -328,11 +340,6 @@ fn subcommand_matches(name: &str) -> Option<&'static clap::ArgMatches> {
 }
 
 fn main() -> ExitCode {
-    // As git's tempfile.c: a termination signal removes the lock files and
-    // temporary tables in flight, then ends the process as the signal would.
-    if let Err(e) = reftable::interrupt::setup() {
-        eprintln!("warning: cannot install signal handlers: {e}");
-    }
     let parsed = match parse_quick() {
         Some(cli) => Ok(cli),
         None => parse_full(),

@@ -55,6 +55,20 @@ pub fn git(dir: &Path) -> Command {
     c
 }
 
+/// `program` (one of our binaries) in `dir`, in the same hermetic
+/// environment as [`git`]`(dir)`.
+pub fn like_git(program: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    for (k, v) in git(dir).get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.current_dir(dir);
+    cmd
+}
+
 /// Runs git with `args` in `dir`, asserts success, returns stdout.
 pub fn git_out(dir: &Path, args: &[&str]) -> String {
     let out = git(dir).args(args).output().expect("run git");

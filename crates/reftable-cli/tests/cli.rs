@@ -35,13 +35,7 @@ fn run(mut cmd: Command, stdin: Option<&str>) -> Outcome {
 
 /// Our command in `dir`, in the same hermetic environment as `git(dir)`.
 pub fn ours_cmd(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
-    for (k, v) in git(dir).get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = like_git(env!("CARGO_BIN_EXE_reftable"), dir);
     cmd.current_dir(dir);
     cmd
 }

@@ -13,13 +13,7 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn ours(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
-    for (k, v) in git(dir).get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = like_git(env!("CARGO_BIN_EXE_reftable"), dir);
     cmd.current_dir(dir);
     cmd
 }

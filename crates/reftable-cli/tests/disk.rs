@@ -17,13 +17,7 @@ use common::*;
 fn ours(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
     use std::io::Write;
     use std::process::Stdio;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
-    for (k, v) in git(dir).get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = like_git(env!("CARGO_BIN_EXE_reftable"), dir);
     let mut child = cmd
         .current_dir(dir)
         .args(args)

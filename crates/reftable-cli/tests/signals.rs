@@ -21,13 +21,7 @@ use common::*;
 const SIGNALS: [(&str, i32); 3] = [("INT", 2), ("TERM", 15), ("HUP", 1)];
 
 fn ours(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reftable"));
-    for (k, v) in git(dir).get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = like_git(env!("CARGO_BIN_EXE_reftable"), dir);
     cmd.current_dir(dir).stdout(Stdio::null()).stderr(Stdio::null());
     cmd
 }

@@ -139,6 +139,7 @@ fn valid_table_name(name: &str) -> bool {
         && name != "."
         && name != ".."
         && !name.contains(['/', '\\', '\0'])
+        && !name.chars().any(char::is_control)
         && name != "tables.list"
         && !name.ends_with(".lock")
 }

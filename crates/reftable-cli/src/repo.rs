@@ -68,10 +68,7 @@ fn refuse_special_files(start: &Path) -> Result<(), Fatal> {
             .ok()
             .and_then(|m| reftable::core::file::not_a_file(&m));
         if let Some(kind) = kind {
-            return Err(Fatal::msg(format!(
-                "{} is {kind}, not a regular file; refusing to read it",
-                path.display()
-            )));
+            return Err(Fatal::msg(reftable::format::Error::NotAFile { path, kind }.to_string()));
         }
     }
     Ok(())
